@@ -1,0 +1,99 @@
+"""Page metadata: title, meta tags, lang, canonical, og:site_name, linked domains, links."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extractors import extract_meta
+from crawler.extractors.model import Page
+
+PAGE = """<!DOCTYPE html>
+<html lang="sv-SE">
+<head>
+<meta charset="utf-8">
+<title>
+  Shop A &ndash; Presenter
+</title>
+<meta name="Description" content="Handgjorda presenter &amp; kort">
+<meta content="gåvor, presenter" name="keywords">
+<meta name="generator" content="WordPress 6.4.2">
+<meta property="og:site_name" content='Shop A'>
+<link rel="canonical" href="/index.html">
+<link rel="stylesheet" href="https://cdn.shop-cdn.net/css/site.css">
+<!-- <a href="https://commented-out.example.org/">old</a> -->
+<script>document.write('<a href="https://in-script.example.net/">x</a>');</script>
+</head>
+<body>
+<a href="/kontakt.html#form">Kontakt</a>
+<a href="kassa.html">Kassa</a>
+<a href="https://www.shop-a.se/om-oss.html">Om oss</a>
+<a href="https://partner.Other-Shop.co.uk/ref?id=1">Partner</a>
+<a href="//static.cdn-example.com/x">cdn</a>
+<a href="mailto:info@shop-a.se">mail</a>
+<a href="tel:+46701234567">ring</a>
+<a href="javascript:void(0)">js</a>
+<a href=https://unquoted.example.io/path>unquoted</a>
+<form action="https://www.paypal.com/cgi-bin/webscr" method="post"></form>
+<iframe src="https://www.youtube.com/embed/xyz"></iframe>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def meta():
+    return extract_meta(Page(PAGE, "https://shop-a.se/produkter/", "html"))
+
+
+@pytest.mark.parametrize("key,value", [
+    ("title", "Shop A – Presenter"),
+    ("description", "Handgjorda presenter & kort"),
+    ("keywords", "gåvor, presenter"),
+    ("generator", "WordPress 6.4.2"),
+    ("lang", "sv"),
+    ("canonical", "https://shop-a.se/index.html"),
+    ("og_site_name", "Shop A"),
+])
+def test_fields(meta, key, value):
+    assert meta[key] == value
+
+
+def test_linked_domains(meta):
+    # own site (shop-a.se, www.shop-a.se), mailto:/tel:/javascript:, comments and scripts left out
+    assert meta["linked_domains"] == ["cdn-example.com", "example.io", "other-shop.co.uk", "paypal.com",
+                                      "shop-cdn.net", "youtube.com"]
+
+
+def test_links(meta):
+    assert meta["links"] == [
+        "https://shop-a.se/kontakt.html",
+        "https://shop-a.se/produkter/kassa.html",
+        "https://www.shop-a.se/om-oss.html",
+        "https://partner.Other-Shop.co.uk/ref?id=1",
+        "https://static.cdn-example.com/x",
+        "https://unquoted.example.io/path",
+    ]
+
+
+def test_base_href():
+    m = extract_meta(Page('<base href="https://mirror.shop-a.ru/a/"><a href="b.html">b</a>', "https://shop-a.se/", "html"))
+    assert m["links"] == ["https://mirror.shop-a.ru/a/b.html"]
+    assert m["linked_domains"] == ["shop-a.ru"]
+
+
+@pytest.mark.parametrize("text,ctype", [("var a = '<title>x</title>';", "js"), ('{"title": "x"}', "json"),
+                                        ("", "html"), ("<<<>>>", "html")])
+def test_not_html_or_empty(text, ctype):
+    m = extract_meta(Page(text, "https://shop-a.se/", ctype))
+    assert m["title"] is None and m["links"] == [] and m["linked_domains"] == []
+    assert set(m) == {"title", "description", "keywords", "generator", "lang", "canonical",
+                      "og_site_name", "linked_domains", "links"}
+
+
+def test_no_url_keeps_absolute_links_only():
+    m = extract_meta(Page('<a href="/rel">r</a><a href="https://a.example.com/">a</a>', None, "html"))
+    assert m["links"] == ["https://a.example.com/"] and m["linked_domains"] == ["example.com"]
+
+
+def test_data_uri_never_in_output():
+    m = extract_meta(Page('<link rel="icon" href="data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="><title>t</title>',
+                          "https://shop-a.se/", "html"))
+    assert "iVBOR" not in repr(m)
