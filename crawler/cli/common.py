@@ -1,0 +1,76 @@
+"""What every command shares: the settings table as options, output formats, stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Callable, Iterable, Sequence
+
+import click
+
+from crawler.config import SETTINGS_BY_NAME, Config, load_config
+
+
+def setting_option(name: str, *flags: str, **kwargs: Any) -> Callable:
+    """A click option for a row of crawler.config.SETTINGS.
+
+    The default is left to ``load_config`` (so env > toml > default still apply when the
+    flag is absent); the help shows the env variable.
+    """
+    s = SETTINGS_BY_NAME[name]
+    kwargs.setdefault("help", f"{s.help} [env {s.env}; default {s.default!r}]")
+    kwargs.setdefault("default", None)
+    return click.option(*(flags or (f"--{name.replace('_', '-')}",)), name, **kwargs)
+
+
+def db_option(f: Callable) -> Callable:
+    return setting_option("db", "--db", type=click.Path(dir_okay=False))(f)
+
+
+def format_option(*choices: str, default: str = "table") -> Callable:
+    return click.option("--format", "fmt", type=click.Choice(list(choices or ("json", "table"))),
+                        default=default, show_default=True, help="Output format (json is for pipes).")
+
+
+def config_from(**cli: Any) -> Config:
+    """Resolve the settings with the command's flags on top."""
+    return load_config({k: v for k, v in cli.items() if k in SETTINGS_BY_NAME})
+
+
+def err(message: str) -> None:
+    """A line on stderr (progress, logs, warnings)."""
+    click.echo(message, err=True)
+
+
+def emit_json(data: Any, out=None) -> None:
+    out = out or sys.stdout
+    json.dump(data, out, ensure_ascii=False, indent=2, default=str)
+    out.write("\n")
+
+
+def emit_table(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = None, out=None,
+               max_width: int = 60) -> None:
+    """A plain aligned text table on stdout; values longer than max_width are cut with '…'."""
+    out = out or sys.stdout
+    rows = list(rows)
+    if not rows:
+        out.write("(none)\n")
+        return
+    cols = list(columns or rows[0].keys())
+
+    def cell(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, (list, tuple)):
+            v = ", ".join(str(x) for x in v)
+        elif isinstance(v, dict):
+            v = json.dumps(v, ensure_ascii=False)
+        s = str(v).replace("\n", " ")
+        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+
+    table = [[cell(r.get(c)) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in table)) for i, c in enumerate(cols)]
+    out.write("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in table:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")

@@ -1,0 +1,184 @@
+"""StorePipeline: items -> the SQLite evidence store (crawler/schema.py), idempotently.
+
+Rows are upserted on their primary key with ``INSERT … ON CONFLICT DO UPDATE``; columns
+named ``first_seen``/``first_crawled`` keep their first value (the same rule as
+``schema.upsert_seen``), everything else moves on — so a re-crawl updates ``last_seen``
+and never duplicates.  Statements only name columns the schema declares.
+
+Writes are committed every ``MERCHINTEL_COMMIT_EVERY`` rows or every second, and at
+close: a crawl killed with SIGKILL loses at most the last uncommitted second; what was
+committed stays (WAL).  Nothing here ever sees a body.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from crawler import schema
+from crawler.extractors.model import strip_data_uris
+from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from crawler.schema import (CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME,
+                            dumps, row_key, utcnow)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+KEEP_FIRST = ("first_seen", "first_crawled")
+META_COLUMNS = {  # pages column -> keys page_meta may use for it
+    "title": ("title",),
+    "meta_description": ("meta_description", "description"),
+    "meta_keywords": ("meta_keywords", "keywords"),
+    "generator": ("generator",),
+    "lang": ("lang",),
+    "canonical": ("canonical",),
+    "og_site_name": ("og_site_name", "site_name", "og:site_name"),
+}
+
+
+class Store:
+    """The SQL side, usable without Scrapy (the runner and the tests use it too)."""
+
+    def __init__(self, db: Any, *, run_id: str | None, case_name: str, commit_every: int = 200):
+        self.db = db
+        self.conn = db.conn
+        self.run_id = run_id
+        self.case_name = case_name
+        self.commit_every = commit_every
+        self._pending = 0
+        self._last_commit = time.monotonic()
+        self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    # generic upsert built from the schema
+    def upsert(self, table: str, row: dict[str, Any]) -> None:
+        spec = TABLES_BY_NAME[table]
+        known = {c.name for c in spec.columns}
+        row = {k: v for k, v in row.items() if k in known}
+        cols = tuple(row)
+        key = (table, cols)
+        sql = self._sql.get(key)
+        if sql is None:
+            pk = spec.pk if isinstance(spec.pk, tuple) else (spec.pk,)
+            updates = [f"[{c}] = excluded.[{c}]" for c in cols if c not in pk and c not in KEEP_FIRST]
+            sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
+                   f"VALUES ({', '.join('?' for _ in cols)}) ON CONFLICT({', '.join(f'[{c}]' for c in pk)}) "
+                   + (f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"))
+            self._sql[key] = sql
+        self.conn.execute(sql, [row[c] for c in cols])
+        self._pending += 1
+
+    def maybe_commit(self) -> None:
+        if self._pending >= self.commit_every or time.monotonic() - self._last_commit > 1.0:
+            self.commit()
+
+    def commit(self) -> None:
+        self.conn.commit()
+        self._pending = 0
+        self._last_commit = time.monotonic()
+
+    # rows
+    def page(self, item: PageItem) -> None:
+        now = item.fetched_at or utcnow()
+        row: dict[str, Any] = {
+            "url": item.url, "domain": item.domain, "final_url": item.final_url,
+            "redirect_chain": dumps(item.redirect_chain), "status": item.status,
+            "content_type": item.content_type, "server": item.server, "x_powered_by": item.x_powered_by,
+            "cookie_names": dumps(item.cookie_names), "linked_domains": dumps(item.linked_domains),
+            "text": strip_data_uris(item.text) or None, "sha256": item.sha256, "body_bytes": item.body_bytes,
+            "resource": item.resource, "depth": item.depth, "fetched_at": now, "run_id": self.run_id,
+            "case_name": self.case_name, "report_id": item.report_id, "first_seen": now, "last_seen": now,
+        }
+        for col, keys in META_COLUMNS.items():
+            value = next((item.meta[k] for k in keys if item.meta.get(k)), None)
+            if isinstance(value, (list, tuple)):
+                value = ", ".join(map(str, value))
+            row[col] = strip_data_uris(str(value))[:1000] if value is not None else None
+        self.upsert(PAGES, row)
+        seen_domain = schema_domain(item.final_url) or item.domain
+        source = "script" if item.resource == "script" else "page"
+        for ident in item.identifiers:
+            flags = dumps(list(ident.flags))
+            self.upsert(IDENTIFIERS, {"id": ident.id, "kind": ident.kind, "value": ident.value,
+                                      "flags": flags, "first_seen": now, "last_seen": now})
+            self.upsert(OBSERVATIONS, {
+                "key": row_key(ident.id, item.final_url), "identifier_id": ident.id, "kind": ident.kind,
+                "value": ident.value, "domain": seen_domain, "page_url": item.final_url,
+                "raw": strip_data_uris(ident.raw)[:500], "context": strip_data_uris(ident.context)[:200],
+                "flags": flags, "source": source, "case_name": self.case_name, "run_id": self.run_id,
+                "first_seen": now, "last_seen": now})
+
+    def error(self, item: FetchErrorItem) -> None:
+        self.upsert(ERRORS, {
+            "key": row_key(item.url, item.stage, item.kind, self.run_id), "url": strip_data_uris(item.url)[:2000],
+            "domain": item.domain, "stage": item.stage, "kind": item.kind,
+            "reason": strip_data_uris(item.reason)[:300], "at": utcnow(), "run_id": self.run_id,
+            "case_name": self.case_name, "report_id": item.report_id})
+
+    def site(self, item: SiteDoneItem) -> None:
+        now = utcnow()
+        domains = [(item.domain, item.status, item.final_domain)]
+        if item.final_domain and item.final_domain != item.domain:
+            domains.append((item.final_domain, item.status, item.final_domain))
+        for domain, status, final in domains:
+            hosts = set(h for h in item.hostnames if schema_domain(h) == domain)
+            old = self.conn.execute(f"SELECT hostnames FROM [{SITES}] WHERE domain = ?", [domain]).fetchone()
+            if old and old[0]:
+                try:
+                    hosts.update(json.loads(old[0]))
+                except ValueError:
+                    pass
+            self.upsert(SITES, {"domain": domain, "hostnames": dumps(sorted(hosts)), "first_crawled": now,
+                                "last_crawled": now, "last_status": status, "final_domain": final,
+                                "last_run_id": self.run_id})
+            self.upsert(CASE_SITES, {"case_name": self.case_name, "domain": domain, "first_seen": now,
+                                     "last_seen": now, "active": 1})
+
+
+def schema_domain(url_or_host: str) -> str:
+    from crawler.domains import registered_domain
+    return registered_domain(url_or_host)
+
+
+class StorePipeline:
+    """Scrapy pipeline around ``Store``: DB opened in open_spider, closed in close_spider."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        s = crawler.settings
+        self.path = s.get("MERCHINTEL_DB")
+        self.run_id = s.get("MERCHINTEL_RUN_ID")
+        self.case_name = s.get("MERCHINTEL_CASE", "default")
+        self.commit_every = s.getint("MERCHINTEL_COMMIT_EVERY", 200)
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        db = schema.open_db(self.path)
+        self.store = Store(db, run_id=self.run_id, case_name=self.case_name, commit_every=self.commit_every)
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.store is not None:
+            self.store.commit()
+            self.store.db.conn.close()
+            self.store = None
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        store = self.store
+        assert store is not None
+        if isinstance(item, PageItem):
+            store.page(item)
+            # identifiers keep only what the DB needs; the item goes on without text
+            item.text = ""
+        elif isinstance(item, FetchErrorItem):
+            store.error(item)
+        elif isinstance(item, SiteDoneItem):
+            store.site(item)
+            store.commit()   # a finished site is what --resume relies on: make it durable now
+            return item
+        store.maybe_commit()
+        return item

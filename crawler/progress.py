@@ -1,0 +1,131 @@
+"""Counting a crawl: the per-site page budget, and progress lines on stderr.
+
+``SiteBudgetMiddleware`` (downloader middleware, last in ``process_request``) lets at most
+``MERCHINTEL_MAX_PAGES`` requests per site go out — pages, same-site scripts and redirect
+hops alike — and refuses a redirect back to a URL already in the request's chain.
+
+``CrawlProgress`` (extension) prints ``sites 3/10 · pages 45 · identifiers 12 · errors 4 ·
+refused 2`` to stderr every ``MERCHINTEL_PROGRESS_INTERVAL`` seconds (overwriting the
+line on a terminal) and keeps the counters in the crawl's stats (``merchintel/…``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+
+class BudgetExhausted(IgnoreRequest):
+    """The site's page budget is spent: the request is dropped (not an error)."""
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect back to a URL already in the request's chain."""
+
+
+class SiteBudgetMiddleware:
+    def __init__(self, max_pages: int):
+        self.max_pages = max_pages
+        self.used: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        mw = cls(crawler.settings.getint("MERCHINTEL_MAX_PAGES", 50))
+        crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
+        return mw
+
+    def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
+        if isinstance(item, SiteDoneItem):
+            self.used.pop(item.domain, None)   # a finished site sends no more requests
+
+    def process_request(self, request: Request) -> None:
+        chain = request.meta.get("redirect_urls") or ()
+        if request.url in chain:
+            raise RedirectLoop(f"redirect loop: {request.url} redirects back to itself after "
+                               f"{len(chain)} hop(s)")
+        site = request.meta.get("site")
+        if site is None:
+            return None
+        if self.used[site] >= self.max_pages:
+            raise BudgetExhausted(f"page budget of {self.max_pages} spent for {site}")
+        self.used[site] += 1
+        return None
+
+
+class CrawlProgress:
+    """Progress on stderr; counters in stats for the final summary."""
+
+    def __init__(self, crawler: Crawler, interval: float):
+        self.crawler = crawler
+        self.interval = interval
+        self.stats = crawler.stats
+        self.tty = sys.stderr.isatty()
+        self._last = 0.0
+        self._last_line = ""
+        self.identifiers: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        interval = crawler.settings.getfloat("MERCHINTEL_PROGRESS_INTERVAL", 2.0)
+        if interval < 0:
+            raise NotConfigured("MERCHINTEL_PROGRESS_INTERVAL < 0 switches progress off")
+        ext = cls(crawler, interval)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
+        inc = self.stats.inc_value
+        if isinstance(item, PageItem):
+            inc("merchintel/pages")
+            for ident in item.identifiers:
+                if ident.id not in self.identifiers:
+                    self.identifiers.add(ident.id)
+                    inc("merchintel/identifiers")
+        elif isinstance(item, FetchErrorItem):
+            inc("merchintel/errors")
+            inc(f"merchintel/errors/{item.kind}")
+            if item.stage == "refused":
+                inc("merchintel/refused_urls")
+        elif isinstance(item, SiteDoneItem):
+            inc("merchintel/sites_done")
+            inc(f"merchintel/sites/{item.status}")
+        now = time.monotonic()
+        if self.interval and now - self._last >= self.interval:
+            self._last = now
+            self.show()
+
+    def line(self) -> str:
+        g = self.stats.get_value
+        spider = self.crawler.spider
+        total = getattr(spider, "sites_total", 0)
+        return (f"sites {g('merchintel/sites_done', 0)}/{total} · pages {g('merchintel/pages', 0)} · "
+                f"identifiers {g('merchintel/identifiers', 0)} · errors {g('merchintel/errors', 0)} · "
+                f"refused {g('merchintel/refused_urls', 0)}")
+
+    def show(self, final: bool = False) -> None:
+        line = self.line()
+        if line == self._last_line and not final:
+            return
+        self._last_line = line
+        if self.tty:
+            sys.stderr.write("\r\x1b[K" + line + ("\n" if final else ""))
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.interval:
+            self.show(final=True)

@@ -1,0 +1,500 @@
+"""The evidence store: every table, column, key and index merchintel writes, in one place.
+
+Pipelines, enrichers, the graph, exports and alerts import table names and helpers from
+here instead of spelling them.  ``ensure_schema`` creates what is missing and adds new
+columns to old databases (additive migrations, recorded in ``_migrations``), so a
+database written by an older merchintel opens with a newer one.
+
+Times are ISO-8601 UTC strings (``2026-11-23T12:00:00Z``).  JSON columns hold lists or
+objects encoded with ``json.dumps``.  Column descriptions feed Datasette's metadata
+(``merchintel browse``) and the README.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from crawler.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> str:
+    """Now, as the ISO-8601 UTC string every table uses."""
+    return datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def row_key(*parts: Any) -> str:
+    """Stable 32-hex-character key from parts (for idempotent upserts)."""
+    h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8"))
+    return h.hexdigest()[:32]
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: type | str
+    doc: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    pk: str | tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+    not_null: tuple[str, ...] = ()
+    foreign_keys: tuple[tuple[str, str, str], ...] = field(default=())
+
+    @property
+    def column_types(self) -> dict[str, Any]:
+        return {c.name: c.type for c in self.columns}
+
+
+def C(name: str, type_: type | str, doc: str) -> Column:
+    return Column(name, type_, doc)
+
+
+# ---------------------------------------------------------------------------------------
+# Crawl (issue 3)
+# ---------------------------------------------------------------------------------------
+RUNS = "runs"
+REPORTS = "reports"
+SITES = "sites"
+CASE_SITES = "case_sites"
+PAGES = "pages"
+IDENTIFIERS = "identifiers"
+OBSERVATIONS = "observations"
+ERRORS = "errors"
+
+TABLES: list[Table] = [
+    Table(RUNS, "One row per command run that writes evidence (crawl, enrich, run-due).", (
+        C("id", str, "Run id (UTC timestamp + random suffix)."),
+        C("command", str, "crawl, enrich, run-due, watch…"),
+        C("case_name", str, "Case the run worked for, if one."),
+        C("started_at", str, "UTC start."),
+        C("finished_at", str, "UTC end; empty while running or if killed."),
+        C("status", str, "running, done, failed, interrupted."),
+        C("args", str, "JSON: the settings the run used (no secrets)."),
+        C("stats", str, "JSON: counters (pages, identifiers, errors, refused…)."),
+    ), pk="id"),
+    Table(REPORTS, "Reported URLs as received (one row per case + URL + report id).", (
+        C("key", str, "row_key(case_name, url, report_id)."),
+        C("url", str, "The reported URL."),
+        C("report_id", str, "The reporter's id for the report, if given."),
+        C("case_name", str, "Case the report belongs to."),
+        C("reported_at", str, "When it was reported (as given)."),
+        C("source", str, "Who reported it (hotline, bank…), as given."),
+        C("referrer", str, "Referer sent with the first request, as given."),
+        C("domain", str, "Registered domain of the URL."),
+        C("input_name", str, "Input file name (or '-' for stdin)."),
+        C("line_no", int, "Line of the input the report came from."),
+        C("first_seen", str, "First time this report was read."),
+        C("last_seen", str, "Last time this report was read."),
+        C("run_id", str, "Last run that read it."),
+    ), pk="key", indexes=(("domain",), ("case_name",))),
+    Table(SITES, "One row per registered domain ever crawled.", (
+        C("domain", str, "Registered domain (eTLD+1), e.g. shop-a.se."),
+        C("hostnames", str, "JSON list of hostnames seen for it."),
+        C("first_crawled", str, "First crawl that reached it (UTC)."),
+        C("last_crawled", str, "Last crawl (UTC)."),
+        C("last_status", str, "ok, nxdomain, unreachable, timeout, tls, http_error, refused, parked…"),
+        C("final_domain", str, "Registered domain the last crawl ended on after redirects."),
+        C("last_run_id", str, "Run of the last crawl."),
+    ), pk="domain"),
+    Table(CASE_SITES, "Which sites are tracked under which case (the watchlist).", (
+        C("case_name", str, "Case."),
+        C("domain", str, "Registered domain."),
+        C("first_seen", str, "When the site joined the case."),
+        C("last_seen", str, "Last crawl of the site under this case."),
+        C("every_seconds", int, "Re-crawl interval for this site; empty: the case's or the default."),
+        C("next_due", str, "When the next scheduled crawl is due (UTC)."),
+        C("active", int, "1 while tracked."),
+    ), pk=("case_name", "domain"), indexes=(("domain",), ("next_due",))),
+    Table(PAGES, "One row per fetched URL (pages and same-site scripts); re-crawls update it.", (
+        C("url", str, "Requested URL."),
+        C("domain", str, "Registered domain of the requested URL."),
+        C("final_url", str, "URL after redirects."),
+        C("redirect_chain", str, "JSON list of {url,status,kind} hops (http 3xx, meta refresh)."),
+        C("status", int, "HTTP status."),
+        C("content_type", str, "Content-Type header."),
+        C("server", str, "Server header."),
+        C("x_powered_by", str, "X-Powered-By header."),
+        C("cookie_names", str, "JSON list of Set-Cookie names (never values)."),
+        C("title", str, "<title>."),
+        C("meta_description", str, "meta description."),
+        C("meta_keywords", str, "meta keywords."),
+        C("generator", str, "meta generator."),
+        C("lang", str, "<html lang>."),
+        C("canonical", str, "link rel=canonical."),
+        C("og_site_name", str, "og:site_name."),
+        C("linked_domains", str, "JSON list of registered domains the page links to."),
+        C("text", str, "Visible text, capped (MERCHINTEL_TEXT_CAP); data: URIs stripped."),
+        C("sha256", str, "SHA-256 of the raw body as received (evidence integrity)."),
+        C("body_bytes", int, "Body length in bytes."),
+        C("resource", str, "page or script."),
+        C("depth", int, "Link depth from the reported URL."),
+        C("fetched_at", str, "UTC time of the last fetch."),
+        C("run_id", str, "Run of the last fetch."),
+        C("case_name", str, "Case of the last fetch."),
+        C("report_id", str, "Report the crawl started from."),
+        C("first_seen", str, "First fetch."),
+        C("last_seen", str, "Last fetch."),
+    ), pk="url", indexes=(("domain",), ("run_id",))),
+    Table(IDENTIFIERS, "Distinct identifiers (kind + canonical value) ever observed.", (
+        C("id", str, "kind:value, e.g. phone:+46701234567."),
+        C("kind", str, "Identifier kind (see crawler/kinds.py)."),
+        C("value", str, "Canonical value."),
+        C("flags", str, "JSON list of flags (test, no_checksum…)."),
+        C("first_seen", str, "First observation."),
+        C("last_seen", str, "Last observation."),
+    ), pk="id", indexes=(("kind",), ("value",))),
+    Table(OBSERVATIONS, "An identifier seen on a page (or in DNS/WHOIS) of a site.", (
+        C("key", str, "row_key(identifier_id, page_url)."),
+        C("identifier_id", str, "identifiers.id."),
+        C("kind", str, "Identifier kind."),
+        C("value", str, "Canonical value."),
+        C("domain", str, "Registered domain of the site it was seen on."),
+        C("page_url", str, "URL it was seen at (dns:/whois: URIs for enrichment facts)."),
+        C("raw", str, "The matched text as it stood."),
+        C("context", str, "<= 200 characters around the match."),
+        C("flags", str, "JSON list of flags."),
+        C("source", str, "page, script, dns, whois, rdap."),
+        C("case_name", str, "Case of the last observation."),
+        C("run_id", str, "Run of the last observation."),
+        C("first_seen", str, "First observation."),
+        C("last_seen", str, "Last observation."),
+    ), pk="key", indexes=(("identifier_id",), ("domain",), ("kind", "value"), ("run_id",))),
+    Table(ERRORS, "Fetch failures and refusals, stored as facts (NXDOMAIN, timeout, never-media, SSRF…).", (
+        C("key", str, "row_key(url, stage, kind, run_id)."),
+        C("url", str, "URL concerned."),
+        C("domain", str, "Registered domain."),
+        C("stage", str, "input, fetch, refused."),
+        C("kind", str, "nxdomain, dns, timeout, tls, connection, http_status, media, ssrf, size, redirect_loop…"),
+        C("reason", str, "One-line reason (never a body)."),
+        C("at", str, "UTC time."),
+        C("run_id", str, "Run."),
+        C("case_name", str, "Case."),
+        C("report_id", str, "Report the crawl started from."),
+    ), pk="key", indexes=(("domain",), ("run_id",), ("kind",))),
+]
+
+# ---------------------------------------------------------------------------------------
+# Enrichment (issue 4): tables are appended below this line by enrich/.
+# ---------------------------------------------------------------------------------------
+DNS_QUERIES = "dns_queries"
+DNS_RECORDS = "dns_records"
+IP_INFO = "ip_info"
+AS_INFO = "as_info"
+IP_NETWORKS = "ip_networks"
+WHOIS_RECORDS = "whois_records"
+ABUSE_CONTACTS = "abuse_contacts"
+
+TABLES += [
+    Table(DNS_QUERIES, "DNS answers as received (the enrichment cache): one row per name + type, last answer.", (
+        C("key", str, "row_key(qname, qtype)."),
+        C("qname", str, "Name asked (lower case, no trailing dot)."),
+        C("qtype", str, "A, AAAA, CNAME, MX, NS, TXT, SOA, CAA, PTR (Team Cymru lookups are TXT)."),
+        C("domain", str, "Registered domain the name belongs to (empty for Cymru/PTR names)."),
+        C("status", str, "ok, nodata, nxdomain, servfail, refused, timeout, error."),
+        C("answers", str, "JSON list of the answer records as text (after the CNAME chain)."),
+        C("cname_chain", str, "JSON list of CNAME targets followed to reach the answer."),
+        C("ttl", int, "Smallest TTL of the answer (or of the negative answer's SOA)."),
+        C("error", str, "One-line reason when status is not ok/nodata."),
+        C("fetched_at", str, "UTC time of the query."),
+        C("expires_at", str, "UTC time the cached answer goes stale (TTL clamped to floor/ceiling)."),
+        C("run_id", str, "Run that asked."),
+    ), pk="key", indexes=(("domain",), ("qname",), ("expires_at",))),
+    Table(DNS_RECORDS, "DNS records of crawled names and registered domains, with when they were seen.", (
+        C("key", str, "row_key(name, rtype, value)."),
+        C("name", str, "Owner name asked (hostname or registered domain)."),
+        C("domain", str, "Registered domain."),
+        C("rtype", str, "A, AAAA, CNAME, MX, NS, TXT, SOA, CAA."),
+        C("value", str, "Record data as text (MX: 'pref host', TXT: joined strings)."),
+        C("ttl", int, "TTL of the last answer."),
+        C("current", int, "1 if the last answer for name + type held this record."),
+        C("first_seen", str, "First answer holding it (UTC)."),
+        C("last_seen", str, "Last answer holding it (UTC)."),
+    ), pk="key", indexes=(("domain",), ("name", "rtype"), ("rtype", "value"))),
+    Table(IP_INFO, "Hosting of each IP: origin AS, prefix, country (Team Cymru DNS), PTR, CDN/shared flag.", (
+        C("ip", str, "IPv4 or IPv6 address."),
+        C("asn", int, "Origin AS number."),
+        C("prefix", str, "Announced prefix (CIDR)."),
+        C("country", str, "Country of the prefix (ISO alpha-2, as Cymru reports it)."),
+        C("registry", str, "RIR of the prefix (ripencc, arin, apnic, lacnic, afrinic)."),
+        C("allocated", str, "Allocation date of the prefix."),
+        C("as_name", str, "AS name."),
+        C("ptr", str, "Reverse DNS name."),
+        C("cdn", int, "1 if the address is shared infrastructure (CDN/reverse proxy or mass shared hosting)."),
+        C("cdn_reason", str, "Why: asn:13335 Cloudflare, ptr:…, etc."),
+        C("status", str, "ok, nodata (no Cymru answer), timeout, error."),
+        C("fetched_at", str, "UTC time of the lookup."),
+        C("expires_at", str, "UTC time it goes stale."),
+    ), pk="ip", indexes=(("asn",),)),
+    Table(AS_INFO, "Autonomous systems: Cymru AS name plus RDAP autnum (name, country, abuse).", (
+        C("asn", int, "AS number."),
+        C("as_name", str, "AS name (Cymru)."),
+        C("country", str, "Country (Cymru)."),
+        C("registry", str, "RIR."),
+        C("rdap_name", str, "RDAP autnum name."),
+        C("abuse_email", str, "RDAP abuse contact e-mail."),
+        C("status", str, "ok, not_found, error."),
+        C("error", str, "One-line reason of the last failure."),
+        C("fetched_at", str, "UTC time of the lookup."),
+        C("expires_at", str, "UTC time it goes stale."),
+    ), pk="asn"),
+    Table(IP_NETWORKS, "RDAP IP network of each address: holder name, country, abuse contact.", (
+        C("ip", str, "Address looked up."),
+        C("handle", str, "Network handle (NET-…, inetnum…)."),
+        C("name", str, "Network name."),
+        C("start_address", str, "First address of the network."),
+        C("end_address", str, "Last address of the network."),
+        C("country", str, "Country of the network."),
+        C("org", str, "Holder organisation (registrant entity)."),
+        C("abuse_email", str, "Abuse contact e-mail (entity with role abuse)."),
+        C("source", str, "rdap."),
+        C("server", str, "RDAP base URL asked."),
+        C("status", str, "ok, not_found, error, rate_limited."),
+        C("error", str, "One-line reason of the last failure."),
+        C("fetched_at", str, "UTC time of the lookup."),
+        C("expires_at", str, "UTC time it goes stale."),
+    ), pk="ip"),
+    Table(WHOIS_RECORDS, "Registration of each registered domain, from RDAP or WHOIS (parsed + raw text).", (
+        C("domain", str, "Registered domain."),
+        C("source", str, "rdap or whois."),
+        C("server", str, "RDAP base URL or WHOIS server(s) asked, last one first."),
+        C("status", str, "ok, not_found, rate_limited, error."),
+        C("registrar", str, "Registrar name."),
+        C("registrar_iana_id", str, "Registrar IANA id."),
+        C("registrar_url", str, "Registrar URL."),
+        C("created", str, "Registration date (ISO)."),
+        C("updated", str, "Last change (ISO)."),
+        C("expires", str, "Expiry date (ISO)."),
+        C("statuses", str, "JSON list of EPP/registry statuses."),
+        C("nameservers", str, "JSON list of name servers (lower case)."),
+        C("registrant_name", str, "Registrant name where published."),
+        C("registrant_org", str, "Registrant organisation where not redacted."),
+        C("registrant_country", str, "Registrant country where published."),
+        C("registrant_email", str, "Registrant e-mail where not redacted."),
+        C("abuse_email", str, "Registrar abuse contact e-mail."),
+        C("abuse_phone", str, "Registrar abuse contact phone."),
+        C("redacted", int, "1 if the record says contact data is redacted/withheld."),
+        C("raw", str, "Raw WHOIS text or RDAP JSON as received (capped)."),
+        C("error", str, "One-line reason when status is not ok."),
+        C("fetched_at", str, "UTC time of the lookup."),
+        C("expires_at", str, "UTC time the cached record goes stale."),
+    ), pk="domain", indexes=(("registrar",),)),
+    Table(ABUSE_CONTACTS, "Whom to notify about a site: registrar, hosting network, AS, payment processors.", (
+        C("key", str, "row_key(domain, contact, source)."),
+        C("domain", str, "Registered domain."),
+        C("contact", str, "E-mail address (or URL of a reporting form)."),
+        C("source", str, "registrar, hosting, asn, payment."),
+        C("detail", str, "Who: registrar name, network name + IP, processor + identifier kind."),
+        C("first_seen", str, "First enrichment that found it."),
+        C("last_seen", str, "Last enrichment that found it."),
+    ), pk="key", indexes=(("domain",),)),
+]
+
+# ---------------------------------------------------------------------------------------
+# Graph and clusters (issue 5): tables are appended below this line by graph/.
+# ---------------------------------------------------------------------------------------
+CLUSTERS = "clusters"
+CLUSTER_MEMBERS = "cluster_members"
+
+TABLES += [
+    Table(CLUSTERS, "Operator clusters: sites tied by links above the threshold (graph/clusters.py).", (
+        C("id", str, "Stable cluster id (C-<10 hex>), kept across runs by member overlap."),
+        C("anchor", str, "kind:value of the strongest, oldest identifier tying the cluster when it was first seen."),
+        C("size", int, "Number of member domains at the last computation."),
+        C("score", float, "Weakest link score holding the cluster together (0..1)."),
+        C("domains", str, "JSON list of member domains."),
+        C("evidence", str, "JSON list of {kind,value,weight,domains} tying the members."),
+        C("threshold", float, "Link threshold used at the last computation."),
+        C("active", int, "1 if the cluster exists at the last computation, 0 if it dissolved."),
+        C("first_seen", str, "First computation that found it."),
+        C("last_seen", str, "Last computation that found it."),
+    ), pk="id", indexes=(("active",),)),
+    Table(CLUSTER_MEMBERS, "Why each domain is in its cluster (shortest evidence path).", (
+        C("domain", str, "Member registered domain (one cluster per domain)."),
+        C("cluster_id", str, "clusters.id."),
+        C("path", str, "JSON list of hops {from,to,score,via:[{kind,value,weight,evidence}]} from the anchor domain."),
+        C("first_seen", str, "First computation that put the domain in this cluster."),
+        C("last_seen", str, "Last computation that did."),
+    ), pk="domain", indexes=(("cluster_id",),)),
+]
+
+# ---------------------------------------------------------------------------------------
+# History, schedule and alerts (issue 6): tables are appended below this line.
+# ---------------------------------------------------------------------------------------
+SITE_STATES = "site_states"
+SCHEDULES = "schedules"
+ALERTS = "alerts"
+ALERT_DELIVERIES = "alert_deliveries"
+
+TABLES += [
+    Table(SITE_STATES, "A site's state over time: one row per period during which crawls saw the same state.", (
+        C("key", str, "row_key(domain, first_run_id)."),
+        C("domain", str, "Registered domain."),
+        C("fingerprint", str, "Hash of the state columns below (same hash: same state)."),
+        C("status", str, "ok, nxdomain, unreachable, timeout, tls, http_error, refused, parked…"),
+        C("parked_reason", str, "Parked/suspended/seized phrase found on the page, if any."),
+        C("final_domain", str, "Registered domain the crawl ended on after redirects."),
+        C("identifiers", str, "JSON sorted list of kind:value seen on its pages in that crawl."),
+        C("payments", str, "JSON sorted list of the payment and crypto kind:value among them."),
+        C("ips", str, "JSON sorted list of IP addresses."),
+        C("nameservers", str, "JSON sorted list of name servers."),
+        C("registrar", str, "Registrar."),
+        C("moved_to", str, "JSON list of registered domains its pages say it moved to (\"we have moved to …\")."),
+        C("first_seen", str, "First crawl that saw this state (UTC)."),
+        C("last_seen", str, "Last crawl that saw this state (UTC)."),
+        C("first_run_id", str, "Run of the first crawl in this state."),
+        C("last_run_id", str, "Run of the last crawl in this state."),
+        C("crawls", int, "How many crawls saw this state."),
+        C("current", int, "1 for the site's latest state."),
+    ), pk="key", indexes=(("domain", "current"),)),
+    Table(SCHEDULES, "Re-crawl interval per case (per site: case_sites.every_seconds).", (
+        C("case_name", str, "Case."),
+        C("every_seconds", int, "Re-crawl interval in seconds."),
+        C("jitter", float, "Random extra delay as a fraction of the interval (0.1 = up to 10%)."),
+        C("updated_at", str, "When it was set (UTC)."),
+    ), pk="case_name"),
+    Table(ALERTS, "Alerts raised (domain_hop, payment_change, site_down, site_back, new_domain_in_cluster), once each.", (
+        C("key", str, "Deduplication key: row_key(kind, from, to, …); an alert with a stored key is not raised again."),
+        C("kind", str, "domain_hop, payment_change, site_down, site_back, new_domain_in_cluster."),
+        C("type", str, "domain_hop: redirect, moved_notice, reappeared, mirror; site_down: the status; "
+                       "payment_change: added, dropped, switched."),
+        C("from_domain", str, "Tracked domain the alert is about (the old one for a hop)."),
+        C("to_domain", str, "New domain (hops, new_domain_in_cluster)."),
+        C("evidence", str, "JSON list of evidence items (shared identifiers, redirect chain, URLs, times)."),
+        C("jurisdiction", str, "JSON: ccTLD country, hosting countries and registrar, from and to, and what changed."),
+        C("cases", str, "JSON list of cases tracking the domains concerned."),
+        C("summary", str, "One-line human summary."),
+        C("detected_at", str, "When it was raised (UTC)."),
+        C("run_id", str, "Run whose evaluation raised it."),
+        C("cluster_id", str, "Stored cluster (graph/clusters.py) of the new domain, else of the tracked one, if any."),
+    ), pk="key", indexes=(("detected_at",), ("kind",), ("from_domain",), ("to_domain",))),
+    Table(ALERT_DELIVERIES, "Delivery of each alert to each configured sink (jsonl, webhook, smtp).", (
+        C("key", str, "row_key(alert_key, sink)."),
+        C("alert_key", str, "alerts.key."),
+        C("sink", str, "jsonl:<path>, webhook:<url>, smtp:<host:port>."),
+        C("status", str, "pending, sent, failed (gave up after the attempt limit)."),
+        C("attempts", int, "Attempts so far."),
+        C("last_error", str, "One-line reason of the last failure."),
+        C("last_attempt_at", str, "UTC time of the last attempt."),
+        C("delivered_at", str, "UTC time it was delivered."),
+    ), pk="key", indexes=(("status",), ("alert_key",))),
+]
+
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+MIGRATIONS = "_migrations"
+
+
+def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) -> sqlite_utils.Database:
+    """Open (and by default create/migrate) the evidence store, WAL mode, busy timeout 30 s."""
+    path = Path(path)
+    if readonly or not create:
+        if not path.exists():
+            raise StoreError(f"database {path} does not exist; run `merchintel crawl` first or pass --db.")
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        else:
+            if path.parent and not path.parent.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        if not readonly:
+            _setup_with_retry(db)
+        return db
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open database {path}: {exc}; check the path or pass another --db.") from exc
+
+
+def _setup_with_retry(db: sqlite_utils.Database, *, seconds: float = 30.0) -> None:
+    """WAL mode and schema, retried while another process holds the lock.
+
+    Switching to WAL and creating tables need a write lock that SQLite's busy handler does
+    not always wait for (two workers opening one new database at the same moment).
+    """
+    import time
+
+    deadline = time.monotonic() + seconds
+    delay = 0.05
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            ensure_schema(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            try:
+                db.conn.rollback()
+            except sqlite3.Error:
+                pass
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create missing tables, columns and indexes. Idempotent."""
+    if MIGRATIONS not in db.table_names():
+        db[MIGRATIONS].create({"name": str, "applied_at": str}, pk="name")
+    for spec in TABLES:
+        table = db[spec.name]
+        if not table.exists():
+            table.create(spec.column_types, pk=spec.pk, not_null=set(spec.not_null) or None)
+            db[MIGRATIONS].insert({"name": f"create:{spec.name}", "applied_at": utcnow()}, replace=True)
+        else:
+            have = {c.name for c in table.columns}
+            for col in spec.columns:
+                if col.name not in have:
+                    table.add_column(col.name, col.type)
+                    db[MIGRATIONS].insert({"name": f"add:{spec.name}.{col.name}", "applied_at": utcnow()},
+                                          replace=True)
+        existing = {tuple(ix.columns) for ix in table.indexes}
+        for cols in spec.indexes:
+            if tuple(cols) not in existing:
+                table.create_index(list(cols), if_not_exists=True)
+
+
+def describe() -> dict[str, Any]:
+    """Datasette-style metadata: table and column descriptions."""
+    return {
+        "tables": {
+            t.name: {"description": t.doc, "columns": {c.name: c.doc for c in t.columns}} for t in TABLES
+        }
+    }
+
+
+def upsert_seen(db: sqlite_utils.Database, table: str, row: dict[str, Any], *, now: str | None = None,
+                ) -> None:
+    """Upsert a row that carries first_seen/last_seen: first_seen is kept, last_seen moves on."""
+    spec = TABLES_BY_NAME[table]
+    now = now or utcnow()
+    row = dict(row)
+    row.setdefault("last_seen", now)
+    pk = spec.pk if isinstance(spec.pk, tuple) else (spec.pk,)
+    first = row.pop("first_seen", None) or now
+    db[table].upsert(row, pk=pk)
+    where = " AND ".join(f"[{k}] = ?" for k in pk)
+    db.execute(f"UPDATE [{table}] SET first_seen = ? WHERE {where} AND first_seen IS NULL",
+               [first, *(row[k] for k in pk)])
+
+
+def rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    return list(db.query(sql, list(params)))

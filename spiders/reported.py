@@ -1,0 +1,849 @@
+"""ReportedSiteSpider: reported URLs -> a same-site, breadth-first, text-only crawl.
+
+* Start: one request per distinct reported URL (its report's referrer as Referer); reports
+  of the same registered domain share one site and one page budget.
+* Links are taken only from ``<a>/<area href>``, GET ``<form action>``,
+  ``<frame>/<iframe src>`` (pages), ``<script src>`` (scripts) and
+  ``<meta http-equiv=refresh>`` and a literal JavaScript location in an inline script
+  (crawler.jsredirect; read, never run) — both followed by the spider itself, even across
+  sites, and recorded in the redirect chain as ``meta_refresh`` / ``js`` hops.  Never from
+  img, srcset, picture/source, video, audio, track, embed, object, ``<link>`` (icons,
+  preloads, manifests, stylesheets), CSS or og:/twitter:image: those contexts are simply
+  not read.
+* Same site = same registered domain as the page (crawler.domains, offline suffix list);
+  depth-first never: priority = depth, then how contact/payment-like the link is.
+* Every page and same-site script goes through ``extract_all``; bodies never leave this
+  module: items carry the SHA-256, the length and the capped visible text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import multiprocessing
+import os
+import pickle
+import re
+import signal
+import socket
+import struct
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Iterable
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import Response, TextResponse
+
+from crawler import never_media
+from crawler.domains import hostname, registered_domain
+from crawler.extractors import extract_all, extract_meta
+from crawler.extractors.model import Page, strip_data_uris
+from crawler.inputs import Report
+from crawler.jsredirect import js_location_target
+from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from crawler.schema import utcnow
+
+# Links whose URL or anchor text says contact/payment/join/checkout/about/order go first.
+PRIORITY_WORDS = re.compile(
+    r"contact|kontakt|impressum|imprint|about|om-?oss|uber-?uns|pay|betal|checkout|kassa|cart|"
+    r"basket|order|bestall|beställ|buy|purchase|join|member|signup|sign-up|register|subscri|vip|"
+    r"price|pricing|billing|donat|wallet|bitcoin|crypto|support|faq|telegram|whatsapp|shop|store",
+    re.IGNORECASE)
+META_REFRESH_RE = re.compile(r"^\s*\d*(?:\.\d+)?\s*[;,]\s*(?:url\s*=\s*)?(['\"]?)(.+?)\1\s*$",
+                             re.IGNORECASE | re.DOTALL)
+MAX_REFRESH_HOPS = 10
+CLIENT_HOPS = ("meta_refresh", "js")
+# Inline <script type=…> values that are JavaScript (JSON-LD, templates are not).
+JS_SCRIPT_TYPES = frozenset({"", "text/javascript", "application/javascript", "application/x-javascript",
+                             "text/ecmascript", "application/ecmascript", "text/jscript", "module"})
+
+
+@dataclass
+class SiteState:
+    domain: str
+    report_keys: list[str] = field(default_factory=list)
+    pending: int = 0
+    pages: int = 0
+    ok_pages: int = 0
+    error_kinds: Counter = field(default_factory=Counter)
+    start_errors: list[str] = field(default_factory=list)
+    hostnames: set[str] = field(default_factory=set)
+    final_domain: str | None = None
+    parked: str | None = None    # parked, for_sale, expired, suspended, seized (start page says so)
+    seen: set[str] = field(default_factory=set)
+    done: bool = False
+
+
+def _status_from_error(kind: str) -> str:
+    return {"nxdomain": "nxdomain", "timeout": "timeout", "dns_timeout": "timeout", "tls": "tls",
+            "http_status": "http_error", "media": "refused", "ssrf": "refused"}.get(kind, "unreachable")
+
+
+def _url_key(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+class ReportedSiteSpider(Spider):
+    name = "reported"
+
+    def __init__(self, reports: Iterable[Report] = (), case_name: str | None = None, input: str | None = None,
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        self.reports = list(reports)
+        if input:   # `scrapy crawl reported -a input=urls.txt` (merchintel crawl passes reports)
+            from crawler.inputs import read_input
+            _, more, problems = read_input(input)
+            for p in problems:
+                self.logger.warning(p.message)
+            self.reports += more
+        self.case_name = case_name
+        self.sites: dict[str, SiteState] = {}   # sites not finished yet (finished ones are dropped)
+        self.reported: set[str] = set()          # every reported registered domain
+        self._done = 0
+        self._active = 0          # sites started and not finished
+        self.max_active = 32
+        self.analyzer: AnalysisWorker | None = None   # the page-analysis worker process, if any
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportedSiteSpider:
+        from crawler.settings import check_first_law, make_offline
+
+        check_first_law(crawler.settings)   # also when started by `scrapy crawl reported`
+        make_offline()
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        spider.max_depth = s.getint("MERCHINTEL_DEPTH", 2)
+        spider.max_pages = s.getint("MERCHINTEL_MAX_PAGES", 50)
+        spider.max_script_bytes = s.getint("MERCHINTEL_MAX_SCRIPT_BYTES", 1_000_000)
+        spider.text_cap = s.getint("MERCHINTEL_TEXT_CAP", 20_000)
+        spider.default_region = s.get("MERCHINTEL_DEFAULT_REGION")
+        spider.proxy = s.get("MERCHINTEL_PROXY")
+        spider.case_name = spider.case_name or s.get("MERCHINTEL_CASE", "default")
+        spider.max_active = s.getint("MERCHINTEL_ACTIVE_SITES", 0) or max(8, 2 * s.getint("CONCURRENT_REQUESTS", 16))
+        if analysis_workers(s.get("MERCHINTEL_ANALYSIS_WORKERS", "auto")):
+            spider.analyzer = AnalysisWorker.start(spider.logger)
+            crawler.signals.connect(spider._close_analyzer, signal=signals.spider_closed)
+        for report in spider.reports:
+            site = spider.sites.setdefault(report.domain, SiteState(report.domain))
+            site.report_keys.append(report.key(spider.case_name))
+            spider.reported.add(report.domain)
+        return spider
+
+    # ---- requests --------------------------------------------------------------------
+    @property
+    def sites_total(self) -> int:
+        return len(self.reported)
+
+    @property
+    def sites_done(self) -> int:
+        return self._done
+
+    def _request(self, url: str, site: SiteState, *, depth: int, resource: str = "page",
+                 report_id: str | None, chain: list[dict] | None = None, referer: str | None = None,
+                 priority: int = 0) -> Request:
+        meta: dict[str, Any] = {"site": site.domain, "mi_depth": depth, "resource": resource,
+                                "report_id": report_id, "chain": chain or []}
+        if resource == "script":
+            meta["download_maxsize"] = self.max_script_bytes
+        if self.proxy:
+            meta["proxy"] = self.proxy
+        headers = {"Referer": referer} if referer else None
+        site.pending += 1
+        site.seen.add(_url_key(url))
+        return Request(url, callback=self.parse, errback=self.on_error, meta=meta, headers=headers,
+                       priority=priority, dont_filter=True)   # the spider dedupes per site itself
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Start requests, site by site, keeping at most ``max_active`` sites in flight:
+        memory stays flat in the number of reported sites, and a finished site is stored
+        (and counted as done) while the rest of a long input is still waiting."""
+        by_site: dict[str, list[Report]] = {}
+        for report in self.reports:
+            by_site.setdefault(report.domain, []).append(report)
+        for domain, reports in by_site.items():
+            while self._active >= self.max_active:
+                await asyncio.sleep(0.02)
+            site = self.sites[domain]
+            self._active += 1
+            # every start request of the site exists (and counts as pending) before the
+            # first one can come back and finish the site
+            requests = []
+            for report in reports:
+                if _url_key(report.url) not in site.seen:
+                    requests.append(self._request(report.url, site, depth=0, report_id=report.report_id,
+                                                  referer=report.referrer, priority=1000))
+            for request in requests:
+                yield request
+
+    def _priority(self, url: str, anchor: Any, depth: int, parts: Any = None) -> int:
+        parts = parts or urlsplit(url)   # the path and the anchor, not the host: "shop-f.co.uk" says nothing
+        bonus = 10 if PRIORITY_WORDS.search(parts.path + "?" + parts.query) or \
+            PRIORITY_WORDS.search(_anchor_text(anchor)) else 0
+        return (self.max_depth - depth) * 100 + bonus
+
+    # ---- responses -------------------------------------------------------------------
+    def parse(self, response: Response) -> Any:
+        """The page's items and requests: a coroutine awaiting the analysis worker when it
+        runs, else a list computed right here (no event-loop round trip per page)."""
+        if self.analyzer is None:
+            return _run_now(self._parse_page(response))
+        return self._parse_page(response)
+
+    async def _parse_page(self, response: Response) -> list[Any]:
+        meta = response.meta
+        site = self._site(meta["site"])
+        out: list[Any] = []
+        try:
+            out.extend(await self._parse(response, site))
+        finally:
+            out.extend(self._release(site))
+        return out
+
+    async def _analyze(self, text: str, url: str, kind: str, want_parked: bool) -> PageAnalysis:
+        """``analyze_page`` in the worker process when there is one, else here."""
+        args = (text, url, kind, self.default_region, self.text_cap, want_parked)
+        worker = self.analyzer
+        if worker is not None:
+            try:
+                return await worker.analyze(args)
+            except WorkerGone:
+                # the worker died (killed, out of memory): go on in this process
+                self.logger.warning("page analysis worker died; analysing pages in the crawl process")
+                self._close_analyzer()
+        return analyze_page(*args)
+
+    def _close_analyzer(self, *_: Any, **__: Any) -> None:
+        worker, self.analyzer = self.analyzer, None
+        if worker is not None:
+            worker.close()
+
+    async def _parse(self, response: Response, site: SiteState) -> list[Any]:
+        meta = response.meta
+        depth, resource = meta["mi_depth"], meta["resource"]
+        redirect_urls = list(meta.get("redirect_urls") or ())
+        asked = redirect_urls[0] if redirect_urls else response.url
+        chain = list(meta.get("chain") or ())
+        reasons = list(meta.get("redirect_reasons") or ())
+        for i, hop in enumerate(redirect_urls):
+            status = reasons[i] if i < len(reasons) else None
+            chain.append({"url": hop, "status": status if isinstance(status, int) else None, "kind": "http"})
+        for u in (asked, response.url, *redirect_urls):
+            if h := hostname(u):
+                site.hostnames.add(h)
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        mime = never_media.mime_of(ctype)
+        if isinstance(response, TextResponse):
+            text = response.text
+        else:
+            text = response.body.decode("utf-8", "replace")
+        if resource == "script" or mime in never_media.SCRIPT_TYPES:
+            kind = "json" if "json" in mime else "js"
+        elif mime in never_media.HTML_TYPES or (not mime and "<" in text[:500]):
+            kind = "html"
+        else:
+            kind = "text"
+        want_parked = depth == 0 and resource == "page" and 200 <= response.status < 300
+        a = await self._analyze(text, response.url, kind, want_parked)
+        del text
+        for what in a.failed:
+            self.logger.warning("%s failed on %s", what, response.url)
+        identifiers, page_meta, links, scripts, refresh = a.identifiers, a.page_meta, a.links, a.scripts, a.refresh
+        js_targets, linked_domains = a.js_targets, a.linked_domains
+        final_domain = registered_domain(response.url)
+        linked_domains.discard(final_domain)
+        item = PageItem(
+            url=asked, domain=registered_domain(asked), final_url=response.url, site=site.domain,
+            status=response.status, resource=resource, depth=depth, redirect_chain=chain,
+            content_type=ctype or None,
+            server=_header(response, b"Server"), x_powered_by=_header(response, b"X-Powered-By"),
+            cookie_names=_cookie_names(response), meta=page_meta,
+            linked_domains=sorted(d for d in linked_domains if d),
+            text=a.text,
+            sha256=hashlib.sha256(response.body).hexdigest(), body_bytes=len(response.body),
+            fetched_at=utcnow(), report_id=meta.get("report_id"), identifiers=identifiers)
+        out: list[Any] = [item]
+        site.pages += 1
+        if 200 <= response.status < 300:
+            site.ok_pages += 1
+        else:
+            out.append(self._error(asked, site, "fetch", "http_status", f"HTTP {response.status}",
+                                   meta.get("report_id")))
+        if depth == 0 and site.final_domain is None:
+            site.final_domain = final_domain
+        elif depth == 0 and resource == "page" and any(h.get("kind") in CLIENT_HOPS for h in chain) \
+                and registered_domain(chain[0]["url"]) == site.domain:
+            # a start page that sent the visitor on by meta refresh / JavaScript: where the
+            # visitor lands is the site's final domain, as for an HTTP redirect
+            site.final_domain = final_domain
+        if want_parked and site.parked is None:
+            site.parked = a.parked
+        site.seen.add(_url_key(response.url))
+        if resource != "page" or not (200 <= response.status < 400):
+            return out
+        if final_domain != site.domain and final_domain in self.reported:
+            return out  # redirected into another reported site: that site's own crawl covers it
+        report_id = meta.get("report_id")
+        # Client-side hops (meta refresh, a literal JavaScript location) are followed like
+        # an HTTP redirect, also across sites, through every never-media/SSRF/budget layer.
+        hops = ([(refresh, "meta_refresh")] if refresh else []) + [(t, "js") for t in js_targets[:1]]
+        for target, how in hops:
+            if len(chain) >= MAX_REFRESH_HOPS:
+                break
+            target = urljoin(response.url, target)
+            if urlsplit(target).scheme in ("http", "https") and _url_key(target) not in site.seen \
+                    and target not in {h["url"] for h in chain}:
+                hop = {"url": response.url, "status": response.status, "kind": how}
+                out.append(self._request(target, site, depth=depth, report_id=report_id,
+                                         chain=[*chain, hop], referer=response.url,
+                                         priority=self._priority(target, "", depth) + 50))
+        for src, src_domain in scripts:
+            if src_domain == final_domain and _url_key(src) not in site.seen:
+                out.append(self._request(src, site, depth=depth, resource="script", report_id=report_id,
+                                         referer=response.url, priority=self._priority(src, "", depth) + 5))
+        if depth < self.max_depth:
+            # Ranked here, not only in the scheduler: the engine starts downloads while a
+            # callback's output is still being enqueued, so the order of the output counts.
+            ranked = []
+            for url, domain, parts, anchor in links:   # anchor: text, or "" when the URL ranks it
+                if domain != final_domain or url in site.seen:
+                    continue
+                if never_media.media_url_reason(url):
+                    continue  # layer a, before a request object even exists
+                site.seen.add(url)
+                ranked.append((self._priority(url, anchor, depth + 1, parts), url))
+            ranked.sort(key=lambda pu: -pu[0])
+            for priority, url in ranked:
+                out.append(self._request(url, site, depth=depth + 1, report_id=report_id,
+                                         referer=response.url, priority=priority))
+        return out
+
+    def on_error(self, failure: Any) -> list[Any]:
+        request = failure.request
+        site = self._site(request.meta["site"])
+        out: list[Any] = []
+        try:
+            stage, kind, reason = classify_failure(failure)
+            if kind != "budget":
+                if h := hostname(request.url):
+                    site.hostnames.add(h)
+                url = (request.meta.get("redirect_urls") or [request.url])[0] if kind != "media" else request.url
+                out.append(self._error(url, site, stage, kind, reason, request.meta.get("report_id")))
+                if request.meta.get("mi_depth") == 0 and not request.meta.get("chain"):
+                    site.start_errors.append(kind)
+        finally:
+            # the response of a stopped download holds the first body bytes: drop it now
+            if isinstance(failure.value, StopDownload):
+                failure.value.response = None
+            out.extend(self._release(site))
+        return out
+
+    def _error(self, url: str, site: SiteState, stage: str, kind: str, reason: str,
+               report_id: str | None) -> FetchErrorItem:
+        site.error_kinds[kind] += 1
+        return FetchErrorItem(url=url, domain=registered_domain(url) or site.domain, site=site.domain,
+                              stage=stage, kind=kind, reason=reason, report_id=report_id)
+
+    def _site(self, key: str) -> SiteState:
+        site = self.sites.get(key)
+        if site is None:   # a straggler of a finished site: counted nowhere, finishes nothing
+            site = SiteState(key, done=True)
+        return site
+
+    def _release(self, site: SiteState) -> list[Any]:
+        site.pending -= 1
+        if site.pending <= 0 and not site.done:
+            return [self._finish(site)]
+        return []
+
+    def _finish(self, site: SiteState) -> SiteDoneItem:
+        site.done = True
+        self._active -= 1
+        if site.ok_pages and site.parked:
+            status = "parked"
+        elif site.ok_pages:
+            status = "ok"
+        elif site.pages:
+            status = "http_error"
+        elif site.start_errors:
+            status = _status_from_error(site.start_errors[0])
+        elif site.error_kinds:
+            status = _status_from_error(site.error_kinds.most_common(1)[0][0])
+        else:
+            status = "unreachable"
+        item = SiteDoneItem(domain=site.domain, status=status, hostnames=sorted(site.hostnames),
+                            final_domain=site.final_domain, report_keys=list(site.report_keys),
+                            pages=site.pages)
+        # memory stays flat in the number of sites: nothing of a finished site is kept
+        self.sites.pop(site.domain, None)
+        self._done += 1
+        return item
+
+
+# ---- page analysis (in a worker process when the machine has a second core) --------------
+@dataclass
+class PageAnalysis:
+    """What the spider needs from a page's text; never the body itself."""
+    identifiers: list[Any]
+    page_meta: dict[str, Any]
+    links: list[tuple[str, str, Any, str]]   # (url, registered domain, SplitResult, anchor text or "")
+    scripts: list[tuple[str, str]]
+    refresh: str | None
+    js_targets: list[str]
+    linked_domains: set[str]
+    text: str                                # visible text, data: URIs stripped, capped
+    parked: str | None
+    failed: list[str] = field(default_factory=list)   # "extractors (TypeError)": logged by the spider
+
+
+def analyze_page(text: str, url: str, kind: str, default_region: str | None, text_cap: int,
+                 want_parked: bool) -> PageAnalysis:
+    """Extractors, page meta, links, visible text and parked verdict of one decoded page.
+
+    Pure and picklable both ways, so it runs the same in the crawl process or in the
+    analysis worker.  ``kind`` is ``html``, ``text``, ``js`` or ``json``.
+    """
+    page = Page(text, url=url, content_type=kind, default_region=default_region)
+    failed: list[str] = []
+    try:
+        identifiers = extract_all(page)
+    except Exception as exc:  # an extractor bug must not lose the page
+        failed.append(f"extractors ({type(exc).__name__})")
+        identifiers = []
+    page_meta: dict[str, Any] = {}
+    if kind == "html":
+        try:
+            page_meta = dict(extract_meta(page) or {})
+        except Exception as exc:
+            failed.append(f"page meta ({type(exc).__name__})")
+        if "title" not in page_meta:   # page_meta answered (even None): no second pass
+            _fallback_meta(page, page_meta)
+    links: list[tuple[str, str, Any, str]] = []
+    scripts: list[tuple[str, str]] = []
+    refresh: str | None = None
+    linked: set[str] = set()
+    js: list[str] = []
+    if kind == "html" and page.tree is not None:
+        raw_links, scripts, refresh, linked = _links(page, url, js=js)
+        # the anchor's text is read only when the URL alone does not rank the link
+        links = [(u, d, parts, "" if PRIORITY_WORDS.search(parts.path + "?" + parts.query) else _anchor_text(anchor))
+                 for u, d, parts, anchor in raw_links]
+    if page_meta.get("linked_domains"):
+        linked.update(page_meta["linked_domains"])
+    visible = page.visible_text if kind in ("html", "text") else ""   # scripts: not visible text
+    parked = _parked_reason(f"{page_meta.get('title') or ''} {visible[:5000]}") if want_parked else None
+    return PageAnalysis(identifiers, page_meta, links, scripts, refresh, js, linked,
+                        _cap(strip_data_uris(visible), text_cap), parked, failed)
+
+
+def analysis_workers(value: Any) -> int:
+    """MERCHINTEL_ANALYSIS_WORKERS: ``auto`` (1 when the machine has 2+ cores, else 0), 0 or 1."""
+    if value in (None, "", "auto"):
+        return 1 if (os.cpu_count() or 1) >= 2 else 0
+    return min(1, max(0, int(value)))
+
+
+def _run_now(coro: Any) -> Any:
+    """The result of a coroutine that never suspends (page analysis without a worker)."""
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coro.close()
+    raise RuntimeError("page analysis suspended without an analysis worker")
+
+
+class WorkerGone(Exception):
+    """The analysis worker process is gone; pages are analysed in the crawl process."""
+
+
+_FRAME = struct.Struct("!I")
+
+
+class AnalysisWorker:
+    """One forked process running ``analyze_page`` for the crawl, over a socket pair.
+
+    Scrapy's reactor is single-threaded; extraction, lxml parsing and link resolution are
+    most of merchintel's own work per page, so on a second core they overlap with the
+    downloads.  No helper thread lives in the crawl process (a thread would fight the
+    reactor for the GIL): requests are written without blocking from the event loop and
+    answers read by an event-loop reader, in order.  Bodies never reach the worker — only
+    the decoded text — and it keeps nothing.
+    """
+
+    def __init__(self, sock: socket.socket, proc: Any):
+        self.sock, self.proc = sock, proc
+        self.fd = sock.fileno()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.out = bytearray()
+        self.inbuf = bytearray()
+        self.waiting: deque[asyncio.Future] = deque()
+        self.writing = False
+        self.gone = False
+
+    @classmethod
+    def start(cls, logger: Any = None) -> AnalysisWorker | None:
+        """Fork the worker now (before the reactor runs: no other thread exists to be
+        forked); None when it cannot start."""
+        try:
+            parent_sock, child_sock = socket.socketpair()
+            proc = multiprocessing.get_context("fork").Process(
+                target=_analysis_worker_main, args=(child_sock, parent_sock, os.getpid()), name="merchintel-analysis",
+                daemon=True)
+            proc.start()
+            child_sock.close()
+            parent_sock.setblocking(False)
+            return cls(parent_sock, proc)
+        except Exception as exc:   # no fork on this platform, no memory…: analyse in-process
+            if logger is not None:
+                logger.warning("page analysis worker not started (%s); analysing pages in the crawl process",
+                               type(exc).__name__)
+            return None
+
+    async def analyze(self, args: tuple) -> PageAnalysis:
+        if self.gone:
+            raise WorkerGone()
+        loop = asyncio.get_running_loop()
+        if self.loop is None:
+            self.loop = loop
+            loop.add_reader(self.fd, self._on_readable)
+        data = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        fut = loop.create_future()
+        self.waiting.append(fut)
+        self.out += _FRAME.pack(len(data))
+        self.out += data
+        self._flush()
+        kind, value = await fut
+        if kind == "error":
+            raise RuntimeError(f"page analysis failed: {value}")
+        return value
+
+    def _flush(self) -> None:
+        if self.gone:
+            return
+        try:
+            n = self.sock.send(self.out) if self.out else 0
+        except (BlockingIOError, InterruptedError):
+            n = 0
+        except OSError:
+            self._lost()
+            return
+        del self.out[:n]
+        if self.out and not self.writing:
+            self.loop.add_writer(self.fd, self._flush)
+            self.writing = True
+        elif not self.out and self.writing:
+            self.loop.remove_writer(self.fd)
+            self.writing = False
+
+    def _on_readable(self) -> None:
+        try:
+            data = self.sock.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._lost()
+            return
+        buf = self.inbuf
+        buf += data
+        while len(buf) >= 4:
+            (n,) = _FRAME.unpack_from(buf)
+            if len(buf) < 4 + n:
+                break
+            answer = pickle.loads(bytes(buf[4:4 + n]))
+            del buf[:4 + n]
+            fut = self.waiting.popleft()
+            if not fut.done():
+                fut.set_result(answer)
+
+    def _lost(self) -> None:
+        self._detach()
+        while self.waiting:
+            fut = self.waiting.popleft()
+            if not fut.done():
+                fut.set_exception(WorkerGone())
+
+    def _detach(self) -> None:
+        self.gone = True
+        if self.loop is not None:
+            self.loop.remove_reader(self.fd)
+            if self.writing:
+                self.loop.remove_writer(self.fd)
+                self.writing = False
+
+    def close(self) -> None:
+        """Stop the worker (its end of the socket sees EOF) and reap it."""
+        self._detach()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.proc.join(timeout=5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(timeout=5)
+
+
+def _analysis_worker_main(sock: socket.socket, parent_sock: socket.socket, parent: int) -> None:
+    # the crawl's end, inherited by the fork: closed, so the crawl closing it is our EOF
+    parent_sock.close()
+    # Ctrl-C in a terminal reaches the whole process group; it is the crawl's to handle (it
+    # finishes what is in flight, which needs this worker).  The worker ends when the crawl
+    # closes its socket, or by itself when the crawl process is gone (SIGKILL): no orphan.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        signal.set_wakeup_fd(-1)   # the parent's event loop fd is not this process's
+    except (ValueError, OSError):
+        pass
+
+    def watchdog() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watchdog, name="merchintel-parent-watch", daemon=True).start()
+    sock.setblocking(True)
+    reader = sock.makefile("rb")
+    while True:
+        head = reader.read(4)
+        if len(head) < 4:
+            os._exit(0)
+        (n,) = _FRAME.unpack(head)
+        payload = reader.read(n)
+        if len(payload) < n:
+            os._exit(0)
+        try:
+            answer: tuple[str, Any] = ("ok", analyze_page(*pickle.loads(payload)))
+        except Exception as exc:
+            answer = ("error", type(exc).__name__)
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            sock.sendall(_FRAME.pack(len(data)) + data)
+        except OSError:
+            os._exit(0)
+
+
+# ---- helpers ---------------------------------------------------------------------------
+def _parked_reason(text: str) -> str | None:
+    """graph.history's parked/for-sale/seized detector (skipped while that module is missing)."""
+    try:
+        from graph.history import parked_reason
+    except ImportError:
+        return None
+    try:
+        return parked_reason(text)
+    except Exception:
+        return None
+
+
+def classify_failure(failure: Any) -> tuple[str, str, str]:
+    """(stage, kind, one-line reason) of a failed request; never includes a body."""
+    from crawler.progress import BudgetExhausted, RedirectLoop
+    from crawler.resolver import ResolveError, dns_failure
+    from crawler.ssrf import SSRFRefused
+
+    exc = failure.value
+    request = failure.request
+    chain: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and len(chain) < 10:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    for e in chain:
+        if isinstance(e, BudgetExhausted):
+            return "refused", "budget", str(e)
+        if isinstance(e, RedirectLoop):
+            return "fetch", "redirect_loop", str(e)
+        if isinstance(e, never_media.MediaRefused):
+            return "refused", "media", f"never-media: {e.reason}"
+        if isinstance(e, SSRFRefused):
+            return "refused", "ssrf", f"ssrf: {e.reason}"
+        if isinstance(e, StopDownload):
+            reason = request.meta.get(never_media.META_REASON, "stopped before the body")
+            return "refused", "media", f"never-media: {reason}"
+        if isinstance(e, ResolveError):
+            return _dns_error(e)
+    if reason := request.meta.get(never_media.META_REASON):
+        # a never-media layer stopped it; Scrapy may report the stop as a cancellation
+        return "refused", "media", f"never-media: {reason}"
+    name = type(exc).__name__
+    text = str(exc)[:200]
+    if "CannotResolveHost" in name or "DNSLookup" in name:
+        host = urlsplit(request.url).hostname or ""
+        recorded = dns_failure(host)
+        if recorded is not None:
+            return _dns_error(recorded)
+        return "fetch", "dns", f"DNS lookup of {host} failed"
+    if "Timeout" in name or "TimedOut" in name:
+        return "fetch", "timeout", f"timed out ({name})"
+    if "SSL" in name or "TLS" in name or "ssl" in text.lower() or "certificate" in text.lower():
+        return "fetch", "tls", f"TLS failure ({name})"
+    if "Cancelled" in name and ("maxsize" in text.lower() or "max size" in text.lower()
+                                or request.meta.get("download_maxsize") is not None):
+        return "fetch", "size", f"body larger than the size cap ({name})"
+    if isinstance(exc, IgnoreRequest):
+        low = text.lower()
+        if "redirect" in low:
+            return "fetch", "redirect_loop", text
+        if "download_maxsize" in low or "exceeded" in low:
+            return "fetch", "size", "body larger than MERCHINTEL_MAX_BODY_BYTES after decompression"
+        return "refused", "ignored", text
+    if "Refused" in name:
+        return "fetch", "connection", f"connection refused ({name})"
+    return "fetch", "connection", f"{name}: {text}"[:200]
+
+
+def meta_refresh_target(content: str) -> str | None:
+    """The URL of a ``<meta http-equiv=refresh content=…>``, or None for a plain reload.
+
+    >>> meta_refresh_target("0; URL='https://shop-b.com/'")
+    'https://shop-b.com/'
+    >>> meta_refresh_target("30") is None
+    True
+    """
+    m = META_REFRESH_RE.match(content)
+    if not m:
+        return None
+    target = m.group(2).strip()
+    return target or None
+
+
+def _dns_error(e: Any) -> tuple[str, str, str]:
+    if e.kind == "ssrf":
+        return "refused", "ssrf", f"ssrf: {e.reason}"
+    if e.kind == "dns_timeout":
+        return "fetch", "timeout", e.reason
+    return "fetch", e.kind if e.kind == "nxdomain" else "dns", e.reason
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    v = response.headers.get(name)
+    return v.decode("latin-1")[:200] if v else None
+
+
+def _cookie_names(response: Response) -> list[str]:
+    names = []
+    for raw in response.headers.getlist(b"Set-Cookie"):
+        name = raw.split(b";", 1)[0].split(b"=", 1)[0].strip().decode("latin-1")
+        if name and name not in names:
+            names.append(name[:100])
+    return names
+
+
+def _cap(text: str, cap: int) -> str:
+    if cap <= 0:
+        return ""
+    data = text.encode("utf-8")
+    if len(data) <= cap:
+        return text
+    return data[:cap].decode("utf-8", "ignore")
+
+
+def _links(page: Page, page_url: str, js: list[str] | None = None
+           ) -> tuple[list[tuple[str, str, Any, Any]], list[tuple[str, str]], str | None, set[str]]:
+    """(page links, script URLs, meta refresh target, linked domains).
+
+    With ``js`` (a list), the literal JavaScript location targets of inline scripts
+    (crawler.jsredirect), resolved against the base URL, are appended to it.
+
+    A page link is ``(url, registered domain, SplitResult, anchor)`` where anchor is the
+    ``<a>`` element (its text is read only when the URL alone does not rank the link) or a
+    string; a script is ``(url, registered domain)``.  Only the tag contexts listed in the
+    module docstring are read.
+    """
+    tree = page.tree
+    base = page_url
+    for el in tree.iter("base"):
+        if el.get("href"):
+            base = urljoin(page_url, el.get("href").strip())
+            break
+    links: list[tuple[str, str, Any, Any]] = []
+    scripts: list[tuple[str, str]] = []
+    domains: set[str] = set()
+    refresh: str | None = None
+
+    def resolve(raw: str | None) -> tuple[str, str, Any] | None:
+        if not raw:
+            return None
+        raw = raw.strip()
+        if not raw or raw.startswith(("#", "data:", "javascript:", "mailto:", "tel:")):
+            return None
+        try:
+            url = urljoin(base, raw)
+            if "#" in url:
+                url = url.split("#", 1)[0]
+            parts = urlsplit(url)     # parsed once, used for scheme, domain and ranking
+            host = parts.hostname
+        except ValueError:
+            return None
+        if parts.scheme not in ("http", "https") or not host:
+            return None
+        domain = registered_domain(host)
+        domains.add(domain)
+        return url, domain, parts
+
+    for el in tree.iter("a", "area", "frame", "iframe", "form", "script", "meta"):
+        tag = el.tag
+        if tag in ("a", "area", "frame", "iframe", "form"):
+            if tag == "form" and (el.get("method") or "get").strip().lower() != "get":
+                continue
+            attr = {"a": "href", "area": "href", "form": "action"}.get(tag, "src")
+            if r := resolve(el.get(attr)):
+                links.append((*r, el if tag == "a" else (el.get("alt") or "")))
+        elif tag == "script":
+            src = el.get("src")
+            if src:
+                if r := resolve(src):
+                    scripts.append((r[0], r[1]))
+            elif js is not None and el.text and "location" in el.text \
+                    and (el.get("type") or "").strip().lower() in JS_SCRIPT_TYPES:
+                if target := js_location_target(el.text):
+                    try:   # like a meta refresh target: followed, not counted as a linked domain
+                        js.append(urljoin(base, target))
+                    except ValueError:
+                        pass
+        elif tag == "meta" and (el.get("http-equiv") or "").strip().lower() == "refresh" and refresh is None:
+            target = meta_refresh_target(el.get("content") or "")
+            if target:
+                refresh = urljoin(base, target)
+    return links, scripts, refresh, domains
+
+
+def _anchor_text(anchor: Any) -> str:
+    if isinstance(anchor, str):
+        return anchor
+    try:
+        return anchor.text_content()[:200]
+    except Exception:
+        return ""
+
+
+def _fallback_meta(page: Page, meta: dict[str, Any]) -> None:
+    """Fill title/meta/lang/canonical/og:site_name when page_meta did not give them."""
+    tree = page.tree
+    if tree is None:
+        return
+    if not meta.get("title"):
+        t = tree.find(".//title")
+        if t is not None and t.text_content().strip():
+            meta["title"] = t.text_content().strip()[:500]
+    wanted = {"description": "meta_description", "keywords": "meta_keywords", "generator": "generator",
+              "og:site_name": "og_site_name"}
+    for el in tree.iter("meta"):
+        key = (el.get("name") or el.get("property") or "").strip().lower()
+        col = wanted.get(key)
+        if col and not meta.get(col) and not meta.get(key) and el.get("content"):
+            meta[col] = strip_data_uris(el.get("content").strip())[:1000]
+    if not meta.get("lang") and page.lang:
+        meta["lang"] = page.lang
+    if not meta.get("canonical"):
+        for el in tree.iter("link"):
+            if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
+                meta["canonical"] = el.get("href").strip()[:500]
+                break
+
