@@ -1,0 +1,111 @@
+"""Commands of the graph area: clusters, links, export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from crawler.cli import main
+from crawler.cli.common import config_from, db_option, emit_json, emit_table, err
+from crawler.schema import open_db
+
+
+def _since(value: str | None) -> str | None:
+    """Accept 2026-01-31 or 2026-01-31T12:00:00Z; return the ISO UTC string stored times use."""
+    if not value:
+        return None
+    from datetime import datetime, timezone
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use 2026-01-31 or 2026-01-31T12:00:00Z.")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
+              help="Output format (json is for pipes).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--threshold", type=float, default=None,
+              help="Link score that ties two sites (default 0.5; see docs/graph.md).")
+@click.option("--why/--no-why", default=False, help="json: include every member's evidence path.")
+def clusters(db: str | None, fmt: str, output: str | None, threshold: float | None, why: bool) -> None:
+    """Operator clusters: sites tied by shared identifiers, with stable ids.
+
+    Recomputes the clusters, stores them (ids stay stable across runs) and prints
+    [{"id", "domains", "evidence": [{"kind", "value"}], "score"}], largest first.
+    """
+    from graph.clusters import compute_clusters
+    from graph.scoring import LINK_THRESHOLD
+    cfg = config_from(db=db)
+    store = open_db(cfg.db, create=False)
+    found = compute_clusters(store, LINK_THRESHOLD if threshold is None else threshold)
+    err(f"{len(found)} clusters, {sum(c['size'] for c in found)} sites")
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout
+    try:
+        if fmt == "json":
+            rows = []
+            for c in found:
+                row = {k: c[k] for k in ("id", "domains", "evidence", "score", "size", "anchor")}
+                if why:
+                    row["anchor_domain"] = c.get("anchor_domain")
+                    row["members"] = c.get("members", [])
+                rows.append(row)
+            emit_json(rows, out)
+        else:
+            emit_table([{"id": c["id"], "size": c["size"], "score": c["score"], "domains": c["domains"],
+                         "evidence": [f"{e['kind']}:{e['value']}" for e in c["evidence"]]} for c in found],
+                       out=out, max_width=70)
+    finally:
+        if output:
+            out.close()
+
+
+@main.command()
+@click.argument("domain")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
+              help="Output format (json is for pipes).")
+def links(domain: str, db: str | None, fmt: str) -> None:
+    """What ties DOMAIN to other sites, strongest first (score, shared values, weights)."""
+    from crawler.domains import registered_domain
+    from graph.links import site_links
+    cfg = config_from(db=db)
+    store = open_db(cfg.db, readonly=True)
+    dom = (registered_domain(domain) or domain).lower()
+    rows = site_links(store, dom)
+    if not rows:
+        err(f"{dom}: no shared identifier with another site in {cfg.db}")
+    if fmt == "json":
+        emit_json(rows)
+    else:
+        emit_table([{"domain": r["domain"], "score": r["score"], "linked": "yes" if r["linked"] else "",
+                     "shared": [f"{s['kind']}:{s['value']} ({s['weight']}, {s['n_domains']} sites)"
+                                for s in r["shared"]]} for r in rows], max_width=90)
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "gexf", "graphml", "csv", "stix", "html"]),
+              required=True, help="json node-link, gexf (Gephi), graphml (yEd), csv, stix (2.1), html.")
+@click.option("-o", "--output", "out", required=True, type=click.Path(),
+              help="Output file (csv: a directory or a file prefix).")
+@click.option("--case", "case_name", help="Only the sites of this case.")
+@click.option("--cluster", help="Only the members of this cluster id (see `merchintel clusters`).")
+@click.option("--since", help="Only observations last seen at/after this UTC date or time.")
+@click.option("--min-score", type=float, help="Drop links scoring below it and values weighing less.")
+@click.option("--pseudonymize", metavar="KEY", help="Replace personal values by HMAC-SHA256(KEY) pseudonyms.")
+def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: str | None, since: str | None,
+           min_score: float | None, pseudonymize: str | None) -> None:
+    """Export the graph (read-only) as json, gexf, graphml, csv, stix or html."""
+    from exports import export as do_export
+    cfg = config_from(db=db)
+    store = open_db(cfg.db, readonly=True)
+    counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
+                       min_score=min_score, pseudonymize=pseudonymize)
+    err(f"wrote {out} ({', '.join(f'{k} {v}' for k, v in counts.items() if k != 'files')})")

@@ -1,0 +1,33 @@
+"""Exports of the graph: one module per format, all fed by graph.build.GraphSource.
+
+    node_link.py  json     node-link JSON (networkx node_link_graph(…, edges="edges"))
+    gexf.py       gexf     Gephi, attributes and times
+    graphml.py    graphml  yEd, Cytoscape
+    csv.py        csv      nodes.csv + edges.csv
+    stix.py       stix     STIX 2.1 bundle (stix2)
+    html.py       html     one offline page: interactive graph, cluster tables, legend
+    pseudonymize.py        keyed HMAC pseudonyms for personal values
+
+``export(db, fmt, out, …)`` reads the database only (open it with readonly=True).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+FORMATS = {"json": "node_link", "gexf": "gexf", "graphml": "graphml", "csv": "csv", "stix": "stix",
+           "html": "html"}
+
+
+def export(db: Any, fmt: str, out: str | Path, *, case: str | None = None, cluster: str | None = None,
+           since: str | None = None, min_score: float | None = None,
+           pseudonymize: str | bytes | None = None) -> dict[str, Any]:
+    """Write the (filtered) graph to ``out`` in ``fmt``; returns counts."""
+    from graph.build import GraphSource, no_gc
+    module = importlib.import_module(f"exports.{FORMATS[fmt]}")
+    with no_gc():
+        src = GraphSource(db, case=case, since=since, cluster=cluster, min_score=min_score,
+                          pseudonymize=pseudonymize)
+        return module.write(src, out)

@@ -1,0 +1,168 @@
+"""One self-contained, offline HTML file: interactive graph, a table per cluster, a legend.
+
+The view script (exports/graph_view.js, merchintel's own canvas force layout) and the
+data are inlined; the page loads nothing from anywhere.  Evidence URLs are shown as
+text, never as links: an analyst's click must not visit a reported site.
+
+Clicking a node shows its attributes and every edge with its evidence (page URLs,
+DNS/WHOIS record ids, first/last seen).  The canvas carries ``data-drawn-nodes`` (how
+many nodes were drawn), the body ``data-js-errors`` (script errors caught), for tests.
+``page.html#node=domain:shop-a.se`` opens with that node selected.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from exports.common import ExportError, prepare
+
+MAX_HTML_NODES = 20000
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>{title}</title>
+<style>
+body {{ font: 13px/1.4 system-ui, sans-serif; margin: 0; color: #222; }}
+header {{ padding: 8px 14px; background: #223; color: #fff; }}
+header h1 {{ font-size: 16px; margin: 0; display: inline; }} header span {{ margin-left: 12px; opacity: .8; }}
+#main {{ display: flex; }}
+#graph {{ border-right: 1px solid #ccc; cursor: grab; }}
+#side {{ width: 460px; padding: 8px 12px; height: 760px; overflow: auto; }}
+#legend span {{ display: inline-block; margin: 2px 8px 2px 0; }}
+#legend i {{ display: inline-block; width: 10px; height: 10px; border-radius: 5px; margin-right: 4px; }}
+table {{ border-collapse: collapse; margin: 6px 0 16px; width: 100%; }}
+td, th {{ border: 1px solid #ddd; padding: 3px 6px; vertical-align: top; text-align: left; }}
+th {{ background: #f2f2f2; }} code {{ word-break: break-all; }}
+#side table {{ table-layout: fixed; }} #side td, #side th {{ overflow-wrap: anywhere; }}
+#clusters {{ padding: 8px 14px; }} .muted {{ color: #777; }}
+</style></head>
+<body data-js-errors="0">
+<script>
+(function () {{
+  var n = 0;
+  function bump() {{ n++; document.body.setAttribute("data-js-errors", String(n)); }}
+  window.addEventListener("error", bump);
+  var ce = console.error; console.error = function () {{ bump(); return ce.apply(console, arguments); }};
+}})();
+</script>
+<header><h1>{title}</h1><span>{summary}</span></header>
+<div id="main">
+<canvas id="graph" width="920" height="760" data-drawn-nodes="0"></canvas>
+<div id="side">
+<div id="legend"><b>Legend</b><br></div>
+<p class="muted">Click a node for its evidence. Drag to pan, wheel to zoom. Red lines: links between sites
+(thicker = higher score).</p>
+<div id="details"><p class="muted">No node selected.</p></div>
+</div></div>
+<div id="clusters"><h2>Clusters</h2>{cluster_tables}</div>
+<script type="application/json" id="merchintel-data">{data}</script>
+<script>{library}</script>
+<script>
+(function () {{
+  var data = JSON.parse(document.getElementById("merchintel-data").textContent);
+  var LEGEND = [["domain", "Site (registered domain)"], ["hostname", "Hostname"], ["payments", "Payment account"],
+    ["crypto", "Crypto wallet"], ["phones", "Phone"], ["emails", "E-mail"], ["messengers", "Messenger"],
+    ["trackers", "Tracker / verification id"], ["dns", "DNS (name server, MX, SOA, TXT)"],
+    ["hosting", "Hosting (IP, ASN)"], ["whois", "WHOIS / RDAP"], ["other", "Other"]];
+  var legend = document.getElementById("legend");
+  LEGEND.forEach(function (l) {{
+    var s = document.createElement("span"), i = document.createElement("i");
+    i.style.background = MerchintelGraph.colors[l[0]]; s.appendChild(i); s.appendChild(document.createTextNode(l[1]));
+    legend.appendChild(s);
+  }});
+  function el(tag, text) {{ var e = document.createElement(tag); if (text !== undefined) e.textContent = text; return e; }}
+  function show(node, incident) {{
+    var d = document.getElementById("details"); d.innerHTML = "";
+    if (!node) {{ d.appendChild(el("p", "No node selected.")); return; }}
+    d.appendChild(el("h3", node.id));
+    var t = el("table");
+    Object.keys(node).forEach(function (k) {{
+      if (["x", "y", "dx", "dy", "deg", "id"].indexOf(k) >= 0) return;
+      var tr = el("tr"); tr.appendChild(el("th", k)); tr.appendChild(el("td", String(node[k]))); t.appendChild(tr);
+    }});
+    d.appendChild(t);
+    d.appendChild(el("h4", "Edges (" + incident.length + ")"));
+    var et = el("table"), hr = el("tr");
+    ["to", "kind", "seen", "evidence"].forEach(function (h) {{ hr.appendChild(el("th", h)); }});
+    et.appendChild(hr);
+    incident.sort(function (a, b) {{ return (b.edge.score || 0) - (a.edge.score || 0); }});
+    incident.forEach(function (x) {{
+      var tr = el("tr"), e = x.edge;
+      tr.appendChild(el("td", x.other.id));
+      tr.appendChild(el("td", e.kind + (e.score !== undefined ? " " + e.score : "")));
+      tr.appendChild(el("td", (e.first_seen || "") + (e.last_seen && e.last_seen !== e.first_seen ? " – " + e.last_seen : "")));
+      var ev = el("td"); (e.evidence || []).forEach(function (u) {{ var c = el("code", u); ev.appendChild(c); ev.appendChild(el("br")); }});
+      if (e.evidence_count > (e.evidence || []).length) ev.appendChild(el("span", "… " + e.evidence_count + " in all"));
+      tr.appendChild(ev); et.appendChild(tr);
+    }});
+    d.appendChild(et);
+  }}
+  var view = MerchintelGraph.render(document.getElementById("graph"), data, {{onSelect: show}});
+  window.merchintelView = view;
+  // deep link: page.html#node=domain:shop-a.se opens with that node selected
+  var m = /^#node=(.+)$/.exec(location.hash);
+  if (m) view.select(decodeURIComponent(m[1]));
+  document.querySelectorAll("[data-node]").forEach(function (a) {{
+    a.addEventListener("click", function (ev) {{ ev.preventDefault(); view.select(a.getAttribute("data-node")); }});
+  }});
+}})();
+</script>
+</body></html>
+"""
+
+
+def _script_json(obj: Any) -> str:
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    # inside <script>: no "</script>", no HTML comment openers, no JS line separators
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def library_js() -> str:
+    return resources.files("exports").joinpath("graph_view.js").read_text(encoding="utf-8")
+
+
+def _cluster_tables(clusters: list[dict[str, Any]]) -> str:
+    if not clusters:
+        return '<p class="muted">No clusters in this export.</p>'
+    parts = []
+    for c in clusters:
+        e = html.escape
+        rows = "".join(
+            f"<tr><td>{e(ev['kind'])}</td><td><code>{e(ev['value'])}</code></td><td>{ev['weight']}</td>"
+            f"<td>{e(', '.join(ev['domains']))}</td></tr>" for ev in c["evidence"])
+        members = ", ".join(f'<a href="#" data-node="domain:{e(d)}">{e(d)}</a>' for d in c["domains"])
+        parts.append(
+            f'<h3 id="{e(c["id"])}">{e(c["id"])} <span class="muted">— {c["size"]} sites, score {c["score"]}'
+            f"</span></h3><p>Members: {members}</p><table><tr><th>kind</th><th>value</th><th>weight</th>"
+            f"<th>sites carrying it</th></tr>{rows}</table>")
+    return "".join(parts)
+
+
+def write(src, out: str | Path, title: str = "merchintel graph") -> dict[str, int]:
+    path = prepare(out)
+    nodes = []
+    for node_id, attrs in src.nodes():
+        nodes.append({"id": node_id, **attrs})
+        if len(nodes) > MAX_HTML_NODES:
+            raise ExportError(f"the graph has more than {MAX_HTML_NODES} nodes, too many for one HTML page; "
+                              "narrow it with --case, --cluster, --since or --min-score, or use --format gexf.")
+    edges = [{"source": u, "target": v, **attrs} for u, v, attrs in src.edges()]
+    clusters = src.clusters_shown()
+    for e in edges:
+        if isinstance(e.get("evidence"), tuple):
+            e["evidence"] = list(e["evidence"])
+    n_dom = sum(1 for n in nodes if n.get("kind") == "domain")
+    summary = (f"{n_dom} sites · {len(nodes) - n_dom} other nodes · {len(edges)} edges · "
+               f"{len(clusters)} clusters")
+    page = PAGE.format(title=html.escape(title), summary=html.escape(summary),
+                       cluster_tables=_cluster_tables(clusters),
+                       data=_script_json({"nodes": nodes, "edges": edges}),
+                       library=library_js().replace("</script", "<\\/script"))
+    path.write_text(page, encoding="utf-8")
+    return {"nodes": len(nodes), "edges": len(edges), "clusters": len(clusters)}

@@ -1,0 +1,312 @@
+"""The explained graph, straight from the evidence store.
+
+Nodes (id ``kind:value``):
+    domain:shop-a.se         a registered domain (site)
+    hostname:www.shop-a.se   a hostname seen for it (sites.hostnames)
+    phone:+46701234567, btc_address:bc1…, ip:203.0.113.7, nameserver:ns1.x.net, …
+                             every identifier and infrastructure value observed
+Edges:
+    domain — value           one per (domain, kind, value): kind, first_seen, last_seen,
+                             evidence (page URLs, dns:/whois:/rdap: record ids), sources
+    domain — hostname        kind ``hostname``
+    domain — domain          kind ``link``: score and the shared values (graph/links.py),
+                             only at or above ``min_score`` (default: the link threshold)
+
+``GraphSource`` yields nodes, then edges, from SQL aggregations (GROUP BY domain, kind,
+value) so exports can stream them without building the graph; ``build_graph`` puts the
+same stream into a networkx Graph.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import networkx as nx
+
+from crawler.schema import CASE_SITES, OBSERVATIONS, SITES
+from exports.pseudonymize import pseudonym
+from graph.scoring import LINK_THRESHOLD, kind_info, table_exists, value_stats
+
+EVIDENCE_PER_EDGE = 5
+INFRA_FAMILIES = frozenset({"dns", "hosting", "whois"})
+
+
+class GraphSource:
+    """Nodes then edges of the (filtered) graph, as ``(id, attrs)`` and ``(u, v, attrs)``.
+
+    case: only the case's sites; since: only observations last seen at/after this UTC
+    time; cluster: only that cluster's members; min_score: link edges below it and value
+    nodes weighing less are left out; pseudonymize: HMAC key for personal values.
+    """
+
+    def __init__(self, db: Any, *, case: str | None = None, since: str | None = None,
+                 cluster: str | None = None, min_score: float | None = None,
+                 pseudonymize: str | bytes | None = None, links: bool = True) -> None:
+        from graph.clusters import compute_clusters
+        from graph.links import all_links
+        self.db = db
+        self.since = since
+        self.min_score = min_score
+        self.key = pseudonymize
+        self.stats = value_stats(db, with_domains=True)
+        self.links = all_links(db, self.stats) if links else {}
+        self.clusters = compute_clusters(db, persist=False, stats=self.stats, links=self.links,
+                                         with_paths=False) if links else []
+        self.cluster_of = {d: c["id"] for c in self.clusters for d in c["domains"]}
+        scope: set[str] | None = None
+        if case is not None:
+            scope = {r[0] for r in db.execute(f"SELECT domain FROM [{CASE_SITES}] WHERE case_name = ?", [case])} \
+                if table_exists(db, CASE_SITES) else set()
+        if cluster is not None:
+            members = {d for d, c in self.cluster_of.items() if c == cluster}
+            if not members:
+                from exports.common import ExportError
+                raise ExportError(f"no cluster {cluster} in this database; list them with `merchintel clusters`.")
+            scope = members if scope is None else scope & members
+        self.scope = scope
+        self._kinds: dict[str, Any] = {}
+
+    # -- helpers -------------------------------------------------------------------------
+    def _kind(self, kind: str):
+        k = self._kinds.get(kind)
+        if k is None:
+            k = self._kinds[kind] = kind_info(kind)
+        return k
+
+    def node_id(self, kind: str, value: str) -> str:
+        return f"{kind}:{self.shown(kind, value)}"
+
+    def shown(self, kind: str, value: str) -> str:
+        """The value as exported: pseudonymised for personal kinds when a key is set."""
+        if self.key and self._kind(kind).personal:
+            return pseudonym(kind, value, self.key)
+        return value
+
+    def _in(self, domain: str) -> bool:
+        return self.scope is None or domain in self.scope
+
+    def _value_kept(self, kind: str, value: str) -> bool:
+        if self.min_score is None:
+            return True
+        st = self.stats.get((kind, value))
+        return st is not None and st.weight >= self.min_score
+
+    def _obs_rows(self, sql_select: str, group: str) -> Iterator[tuple]:
+        where, params = ["domain IS NOT NULL", "domain != ''"], []
+        if self.since:
+            where.append("last_seen >= ?")
+            params.append(self.since)
+        base = f"SELECT {sql_select} FROM [{OBSERVATIONS}] WHERE {' AND '.join(where)}"
+        if self.scope is None:
+            yield from self.db.execute(f"{base} GROUP BY {group}", params)
+            return
+        doms = sorted(self.scope)
+        for i in range(0, len(doms), 500):
+            chunk = doms[i:i + 500]
+            yield from self.db.execute(f"{base} AND domain IN ({','.join('?' * len(chunk))}) GROUP BY {group}",
+                                       params + chunk)
+
+    def _edge_rows(self) -> Iterator[tuple]:
+        """(domain, kind, value, first_seen, last_seen, n_urls, urls, sources) per edge.
+
+        Reads observations in domain order (the domain index: no sort of the whole table)
+        and aggregates one domain at a time; GROUP BY domain, kind, value would sort
+        everything and grow faster than the data.
+        """
+        where, params = ["domain IS NOT NULL", "domain != ''"], []
+        if self.since:
+            where.append("last_seen >= ?")
+            params.append(self.since)
+        base = (f"SELECT domain, kind, value, first_seen, last_seen, page_url, source FROM [{OBSERVATIONS}] "
+                f"WHERE {' AND '.join(where)}")
+        if self.scope is None:
+            queries = [(f"{base} ORDER BY domain", params)]
+        else:
+            doms = sorted(self.scope)
+            queries = [(f"{base} AND domain IN ({','.join('?' * len(c))}) ORDER BY domain", params + c)
+                       for c in (doms[i:i + 500] for i in range(0, len(doms), 500))]
+        for sql, args in queries:
+            cur = None
+            acc: dict[tuple[str, str], list] = {}
+            for dom, kind, value, first, last, url, source in self.db.execute(sql, args):
+                if dom != cur:
+                    yield from _flush(cur, acc)
+                    cur, acc = dom, {}
+                a = acc.get((kind, value))
+                if a is None:
+                    acc[(kind, value)] = [first, last, {url} if url else set(), {source} if source else set()]
+                else:
+                    if first and (not a[0] or first < a[0]):
+                        a[0] = first
+                    if last and (not a[1] or last > a[1]):
+                        a[1] = last
+                    if url:
+                        a[2].add(url)
+                    if source:
+                        a[3].add(source)
+            yield from _flush(cur, acc)
+
+    def _sites(self) -> dict[str, tuple]:
+        out = {}
+        for dom, hostnames, first, last, status in self.db.execute(
+                f"SELECT domain, hostnames, first_crawled, last_crawled, last_status FROM [{SITES}]"):
+            if self._in(dom):
+                out[dom] = (hostnames, first, last, status)
+        return out
+
+    def link_edges(self) -> list[tuple[str, str, float, Any]]:
+        floor = LINK_THRESHOLD if self.min_score is None else self.min_score
+        out = []
+        for (a, b), link in self.links.items():
+            if self._in(a) and self._in(b):
+                s = link.score
+                if s >= floor:
+                    out.append((a, b, s, link))
+        return out
+
+    def clusters_shown(self) -> list[dict[str, Any]]:
+        """Clusters touching the scope, personal evidence values pseudonymised."""
+        out = []
+        for c in self.clusters:
+            doms = [d for d in c["domains"] if self._in(d)]
+            if not doms:
+                continue
+            out.append({"id": c["id"], "domains": doms, "score": c["score"], "size": len(doms),
+                        "anchor": c["anchor"].split(":", 1)[0] + ":" + self.shown(*c["anchor"].split(":", 1)),
+                        "evidence": [{"kind": e["kind"], "value": self.shown(e["kind"], e["value"]),
+                                      "weight": e["weight"], "domains": [d for d in e["domains"] if self._in(d)]}
+                                     for e in c["evidence"]]})
+        return out
+
+    # -- stream --------------------------------------------------------------------------
+    def nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        ids = self._ids = {}
+        sites = self._sites()
+        obs_domains = {r[0] for r in self._obs_rows("domain", "domain")}
+        if self.since:
+            domains = sorted(obs_domains | {d for d, s in sites.items() if (s[2] or "") >= self.since})
+        else:
+            domains = sorted(obs_domains | set(sites))
+        self._domains = set(domains)
+        for d in domains:
+            hostnames, first, last, status = sites.get(d, (None, None, None, None))
+            attrs = {"kind": "domain", "value": d, "label": d, "group": "domain", "first_seen": first,
+                     "last_seen": last, "status": status, "cluster": self.cluster_of.get(d)}
+            nid = f"domain:{d}"
+            ids[nid] = nid
+            yield nid, _clean(attrs)
+            for h in _hostnames(hostnames):
+                if h != d:
+                    yield f"hostname:{h}", {"kind": "hostname", "value": h, "label": h, "group": "hostname"}
+        if self.scope is None and not self.since:
+            keys = self.stats.keys()
+        else:
+            keys = sorted({(k, v) for k, v in self._obs_rows("kind, value", "kind, value")})
+        for kind, value in keys:
+            if not self._value_kept(kind, value):
+                continue
+            st = self.stats.get((kind, value))
+            k = self._kind(kind)
+            shown = self.shown(kind, value)
+            attrs = {"kind": kind, "value": shown, "label": shown,
+                     "group": "infrastructure" if k.family in INFRA_FAMILIES else "identifier",
+                     "family": k.family, "strength": k.strength, "personal": bool(k.personal),
+                     "weight": st.weight if st else None, "n_domains": st.n_domains if st else None,
+                     "cdn": True if st and st.cdn else None,
+                     "first_seen": st.first_seen if st else None, "last_seen": st.last_seen if st else None}
+            nid = f"{kind}:{shown}"
+            ids[nid] = nid
+            yield nid, _clean(attrs)
+
+    def edges(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Call after nodes() has been consumed."""
+        domains = getattr(self, "_domains", None)
+        if domains is None:
+            for _ in self.nodes():
+                pass
+            domains = self._domains
+        for dom, hostnames in self.db.execute(f"SELECT domain, hostnames FROM [{SITES}]"):
+            if dom in domains:
+                for h in _hostnames(hostnames):
+                    if h != dom:
+                        yield f"domain:{dom}", f"hostname:{h}", {"kind": "hostname"}
+        kept = self._value_kept
+        node_id = self.node_id
+        # Reuse one string object per node id / time / kind: networkx keeps the objects it is
+        # given, and a million edges with their own copies cost hundreds of MB.
+        ids: dict[str, str] = self._ids
+        same: dict[str, str] = {}
+        for dom, kind, value, first, last, count, urls, sources in self._edge_rows():
+            if not kept(kind, value):
+                continue
+            kind = same.setdefault(kind, kind)
+            attrs: dict[str, Any] = {"kind": kind}
+            if first:
+                attrs["first_seen"] = same.setdefault(first, first)
+            if last:
+                attrs["last_seen"] = same.setdefault(last, last)
+            if urls:
+                attrs["evidence"] = urls[:EVIDENCE_PER_EDGE]
+                attrs["evidence_count"] = count
+            if sources:
+                attrs["sources"] = same.setdefault(sources, sources)
+            u = "domain:" + dom
+            v = node_id(kind, value)
+            yield ids.setdefault(u, u), ids.setdefault(v, v), attrs
+        for a, b, score, link in self.link_edges():
+            shared = [f"{s.kind}:{self.shown(s.kind, s.value)}"
+                      for s in sorted(link.shared, key=lambda s: (-s.weight, s.kind, s.value))]
+            times = [s.first_seen for s in link.shared if s.first_seen]
+            lasts = [s.last_seen for s in link.shared if s.last_seen]
+            yield f"domain:{a}", f"domain:{b}", _clean({
+                "kind": "link", "score": score, "evidence": shared, "evidence_count": len(shared),
+                "first_seen": min(times) if times else None, "last_seen": max(lasts) if lasts else None})
+
+
+def _flush(dom: str | None, acc: dict[tuple[str, str], list]) -> Iterator[tuple]:
+    for (kind, value), (first, last, urls, sources) in acc.items():
+        ev = tuple(sorted(urls)) if len(urls) > 1 else tuple(urls)
+        src = ",".join(sorted(sources)) if len(sources) > 1 else next(iter(sources), None)
+        yield dom, kind, value, first, last, len(ev), ev, src
+
+
+def _hostnames(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    try:
+        got = json.loads(raw)
+    except ValueError:
+        return []
+    return [h for h in got if isinstance(h, str) and h] if isinstance(got, list) else []
+
+
+def _clean(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Drop None and empty values (Gephi refuses "None" in a typed attribute)."""
+    return {k: v for k, v in attrs.items() if v is not None and v != "" and v != []}
+
+
+def build_graph(db: Any, case: str | None = None, since: str | None = None, **filters: Any) -> nx.Graph:
+    """The graph as a networkx Graph (see the module docstring); filters as GraphSource."""
+    with no_gc():
+        src = GraphSource(db, case=case, since=since, **filters)
+        g = nx.Graph()
+        g.graph["clusters"] = src.clusters
+        g.add_nodes_from(src.nodes())
+        g.add_edges_from(src.edges())
+    return g
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: building millions of acyclic dicts and tuples
+    otherwise triggers full collections over an ever larger heap (quadratic time)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
