@@ -1,0 +1,415 @@
+"""Per-site history: what each crawl saw, kept as periods of unchanged state.
+
+A site's *state* is what an analyst compares between two crawls: the status (``ok``,
+``nxdomain``, ``unreachable``, ``parked``…), the registered domain the crawl ended on after
+redirects, the identifiers on its pages (payment accounts and wallets listed apart), its
+IPs, name servers and registrar, and the domains its pages say it moved to.  Each crawl
+either extends the site's current period (``last_seen`` moves on, ``crawls`` + 1) or opens a
+new one; ``merchintel history DOMAIN`` prints the periods and what changed between them.
+
+Parked, suspended and seized pages are told apart from live shops by a phrase table:
+
+>>> parked_reason("<p>This domain is parked free of charge</p>")
+'parked'
+>>> parked_reason("We parked our van outside") is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from crawler.domains import registered_domain
+from crawler.schema import OBSERVATIONS, PAGES, SITE_STATES, SITES, dumps, row_key
+from graph.scoring import money_kinds
+
+# Statuses that mean "the site is gone" for site_down and reappeared hops.
+DEAD_STATUSES = frozenset({"nxdomain", "unreachable", "timeout", "tls", "http_error", "refused", "parked"})
+ENRICH_SOURCES = ("dns", "whois", "rdap")
+INFRA_STATE_KINDS = ("ip", "nameserver", "registrar")
+
+# (phrase as it appears on the page, reason).  From parking services (Sedo, Bodis, GoDaddy
+# CashParking), hosting panels (cPanel "Account Suspended") and law-enforcement seizure banners.
+PARKED_PHRASES: tuple[tuple[str, str], ...] = (
+    ("this domain is parked", "parked"),
+    ("domain is parked", "parked"),
+    ("parked free of charge", "parked"),
+    ("parked domain", "parked"),
+    ("this domain may be for sale", "for_sale"),
+    ("domain for sale", "for_sale"),
+    ("domain is for sale", "for_sale"),
+    ("buy this domain", "for_sale"),
+    ("this domain has expired", "expired"),
+    ("domain has expired", "expired"),
+    ("account suspended", "suspended"),
+    ("account has been suspended", "suspended"),
+    ("this site has been suspended", "suspended"),
+    ("website is suspended", "suspended"),
+    ("this site has been seized", "seized"),
+    ("this domain has been seized", "seized"),
+    ("this website has been seized", "seized"),
+    ("domain name has been seized", "seized"),
+)
+_PARKED_RE = re.compile("|".join(re.escape(p) for p, _ in PARKED_PHRASES), re.IGNORECASE)
+_PARKED_REASON = {p: r for p, r in PARKED_PHRASES}
+
+# "We have moved to …" notices (a link to the new domain, no redirect).  Plain substrings
+# first: SQL prefilters page text with them, the regex confirms.
+MOVED_SUBSTRINGS = ("moved", "new address", "new domain", "new home", "new site", "new url", "new mirror",
+                    "find us at", "visit us at", "déménagé", "umgezogen", "переехали", "flyttat")
+MOVED_RE = re.compile(
+    r"(?:we(?:'ve| have| are)?|site|shop|store|has|have)\s+(?:now\s+)?moved(?:\s+to)?|moved\s+to|"
+    r"\bnew\s+(?:address|domain|home|site|url|mirror)\b|(?:find|visit)\s+us\s+(?:now\s+)?at|"
+    r"nous avons déménagé|wir sind umgezogen|мы переехали|vi har flyttat",
+    re.IGNORECASE)
+_DOMAIN_IN_TEXT = re.compile(r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?::\d+)?"
+                             r"(?![\w-])", re.IGNORECASE)
+MOVED_WINDOW = 120  # characters after the phrase in which the new domain must be named
+_SENTENCE_END = re.compile(r"[.!?;](?:\s|$)|\n\s*\n")
+
+
+def parked_reason(text: str | None) -> str | None:
+    """``parked``, ``for_sale``, ``expired``, ``suspended`` or ``seized`` if the text says so."""
+    if not text:
+        return None
+    m = _PARKED_RE.search(text)
+    return _PARKED_REASON[m.group(0).lower()] if m else None
+
+
+def moved_targets(text: str | None, own_domain: str, linked: Iterable[str] | None = None) -> list[str]:
+    """Registered domains a "we have moved to …" notice names, other than the site's own.
+
+    ``linked``: registered domains the page links to; when given (non-empty), the named
+    domain must be one of them (a notice is a link, not a word).
+
+    >>> moved_targets("Shop closed. We have moved to newshop.is, see you!", "oldshop.se")
+    ['newshop.is']
+    >>> moved_targets("We moved the warehouse; call us.", "oldshop.se")
+    []
+    """
+    if not text:
+        return []
+    linked_set = {d.lower() for d in (linked or ()) if d}
+    out: list[str] = []
+    for m in MOVED_RE.finditer(text):
+        window = text[m.end(): m.end() + MOVED_WINDOW]
+        # The new domain must be named in the same sentence ("has moved. Reviews on x.com" is not a notice).
+        end = _SENTENCE_END.search(window)
+        if end:
+            window = window[:end.start()]
+        for dm in _DOMAIN_IN_TEXT.finditer(window):
+            dom = registered_domain(dm.group(1).lower())
+            if not dom or "." not in dom or dom == own_domain:
+                continue
+            if linked_set and dom not in linked_set:
+                continue
+            if dom not in out:
+                out.append(dom)
+            break
+    return out
+
+
+def _loads(text: Any, default: Any) -> Any:
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return default
+
+
+@dataclass
+class SiteState:
+    domain: str
+    status: str
+    final_domain: str
+    run_id: str | None
+    crawled_at: str | None
+    parked_reason: str | None = None
+    identifiers: list[str] = field(default_factory=list)
+    payments: list[str] = field(default_factory=list)
+    ips: list[str] = field(default_factory=list)
+    nameservers: list[str] = field(default_factory=list)
+    registrar: str | None = None
+    moved_to: list[str] = field(default_factory=list)
+    # Pages of the last crawl whose redirect chain starts on this site and ends elsewhere
+    # (HTTP 3xx, meta refresh, JavaScript location): evidence only, not part of the state.
+    redirects: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    key: str | None = field(default=None, compare=False)   # site_states.key of a recorded state
+
+    @property
+    def fingerprint(self) -> str:
+        return row_key(self.status, self.parked_reason, self.final_domain, dumps(self.identifiers),
+                       dumps(self.ips), dumps(self.nameservers), self.registrar, dumps(self.moved_to))
+
+    @property
+    def alive(self) -> bool:
+        return self.status not in DEAD_STATUSES
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "SiteState":
+        return cls(domain=row["domain"], status=row["status"], final_domain=row["final_domain"] or row["domain"],
+                   run_id=row["last_run_id"], crawled_at=row["last_seen"], parked_reason=row["parked_reason"],
+                   identifiers=_loads(row["identifiers"], []), payments=_loads(row["payments"], []),
+                   ips=_loads(row["ips"], []), nameservers=_loads(row["nameservers"], []),
+                   registrar=row["registrar"], moved_to=_loads(row.get("moved_to"), []), key=row["key"])
+
+
+def payment_kinds() -> frozenset[str]:
+    """Kinds of the payment and crypto families (a processor, account or wallet)."""
+    # The extractors' own lists as well: a kind an extractor emits counts even before
+    # crawler/kinds.py describes it.  (Imported here: the extractors are slow to load and
+    # `merchintel history` never needs them.)
+    from crawler.extractors import crypto, payments
+    return money_kinds() | {k.kind for k in (*payments.KINDS, *crypto.KINDS)}
+
+
+def _chunks(items: list[str], n: int = 500) -> Iterable[list[str]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _in(items: list[str]) -> str:
+    return ",".join("?" * len(items))
+
+
+def current_states(db, sites: list[dict[str, Any]]) -> dict[str, SiteState]:
+    """The state each site's last crawl left, from sites, pages and observations.
+
+    ``sites``: rows of the sites table (domain, last_status, final_domain, last_run_id,
+    last_crawled).  Page identifiers count when observed by the site's last crawl run.
+    """
+    pay = payment_kinds()
+    states: dict[str, SiteState] = {}
+    by_run: dict[str, str] = {}
+    for s in sites:
+        dom = s["domain"]
+        states[dom] = SiteState(domain=dom, status=s.get("last_status") or "ok",
+                                final_domain=s.get("final_domain") or dom, run_id=s.get("last_run_id"),
+                                crawled_at=s.get("last_crawled"))
+        by_run[dom] = s.get("last_run_id")
+    domains = list(states)
+    idents: dict[str, set[str]] = {d: set() for d in domains}
+    infra: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    moved_like = " OR ".join("p.text LIKE ?" for _ in MOVED_SUBSTRINGS)
+    parked_like = " OR ".join("p.text LIKE ?" for _ in PARKED_PHRASES)
+    for chunk in _chunks(domains):
+        q = _in(chunk)
+        for dom, kind, value, run_id, source, last_seen in db.execute(
+                f"SELECT domain, kind, value, run_id, source, last_seen FROM [{OBSERVATIONS}] "
+                f"WHERE domain IN ({q})", chunk):
+            if source in ENRICH_SOURCES:
+                if kind in INFRA_STATE_KINDS:
+                    infra.setdefault((dom, kind), []).append((value, run_id, last_seen or ""))
+            elif run_id == by_run.get(dom):
+                idents[dom].add(f"{kind}:{value}")
+        # Parked/suspended pages and moved notices: only pages of the last crawl whose text
+        # contains a phrase are read back (the LIKE runs inside SQLite, not in Python).
+        params = [f"%{p}%" for p, _ in PARKED_PHRASES] + [f"%{p}%" for p in MOVED_SUBSTRINGS]
+        for dom, run_id, text, linked in db.execute(
+                f"SELECT p.domain, p.run_id, p.text, p.linked_domains FROM [{PAGES}] p "
+                f"WHERE p.domain IN ({q}) AND (({parked_like}) OR ({moved_like}))",
+                [*chunk, *params]):
+            st = states.get(dom)
+            if st is None or run_id != by_run.get(dom):
+                continue
+            reason = parked_reason(text)
+            if reason and not st.parked_reason:
+                st.parked_reason = reason
+            for target in moved_targets(text, dom, _loads(linked, [])):
+                if target not in st.moved_to:
+                    st.moved_to.append(target)
+    _redirects(db, states)
+    for dom, st in states.items():
+        st.identifiers = sorted(idents[dom])
+        st.payments = [i for i in st.identifiers if i.split(":", 1)[0] in pay]
+        st.moved_to.sort()
+        if st.parked_reason and st.status == "ok":
+            st.status = "parked"
+        for kind in INFRA_STATE_KINDS:
+            rows = infra.get((dom, kind))
+            if not rows:
+                continue
+            # The enrichment pass that wrote the newest row is the current one.
+            newest_run = max(rows, key=lambda r: r[2])[1]
+            vals = sorted({v for v, r, _ in rows if r == newest_run})
+            if kind == "ip":
+                st.ips = vals
+            elif kind == "nameserver":
+                st.nameservers = vals
+            else:
+                st.registrar = vals[0] if vals else None
+    return states
+
+
+def _redirects(db, states: dict[str, SiteState]) -> None:
+    """Attach redirect chains of each site's last crawl that leave its registered domain.
+
+    The chain's first URL names the site it started on; the page row itself may sit under
+    the target's domain (a meta refresh is a new request), so chains are read by run.
+    """
+    runs = sorted({st.run_id for st in states.values() if st.run_id})
+    for chunk in _chunks(runs):
+        for url, final_url, chain_text, fetched_at, run_id in db.execute(
+                f"SELECT url, final_url, redirect_chain, fetched_at, run_id FROM [{PAGES}] WHERE run_id IN ({_in(chunk)}) "
+                f"AND redirect_chain IS NOT NULL AND redirect_chain NOT IN ('', '[]')", chunk):
+            chain = [h for h in _loads(chain_text, []) if isinstance(h, dict) and h.get("url")]
+            if not chain:
+                continue
+            start = registered_domain(chain[0]["url"])
+            st = states.get(start)
+            end = registered_domain(final_url or url)
+            if st is None or st.run_id != run_id or not end or end == start:
+                continue
+            st.redirects.append({"url": chain[0]["url"], "final_url": final_url or url, "chain": chain,
+                                 "fetched_at": fetched_at})
+    for st in states.values():
+        if st.redirects and st.final_domain == st.domain:
+            # The site's own final domain wins when the crawler recorded one elsewhere.
+            st.redirects.sort(key=lambda r: (len(r["chain"]), r["url"]))
+            st.final_domain = registered_domain(st.redirects[0]["final_url"])
+
+
+def latest_states(db, domains: Iterable[str] | None = None) -> dict[str, SiteState]:
+    """The recorded current state of each site (all sites when ``domains`` is None)."""
+    out: dict[str, SiteState] = {}
+    if SITE_STATES not in db.table_names():
+        return out
+    if domains is None:
+        for row in db.query(f"SELECT * FROM [{SITE_STATES}] WHERE current = 1"):
+            out[row["domain"]] = SiteState.from_row(row)
+        return out
+    for chunk in _chunks(list(domains)):
+        for row in db.query(f"SELECT * FROM [{SITE_STATES}] WHERE current = 1 AND domain IN ({_in(chunk)})", chunk):
+            out[row["domain"]] = SiteState.from_row(row)
+    return out
+
+
+@dataclass
+class Transition:
+    domain: str
+    previous: SiteState | None
+    current: SiteState
+    changed: bool
+
+
+def record_states(db, *, now: str, run_id: str | None = None) -> list[Transition]:
+    """Record the state of every site crawled since its state was last recorded.
+
+    Returns one Transition per such site: ``previous`` None for a site seen for the first
+    time, ``changed`` False when the crawl saw the same state again (its period is extended).
+    Idempotent: a second call without a new crawl records nothing.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        conn.commit()
+    # One write transaction from the first read to the last write: two evaluations at once
+    # (a manual crawl during run-due) must not record the same crawl twice.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        out = _record_states_locked(db, now)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return out
+
+
+_STATE_COLUMNS = ("key", "domain", "fingerprint", "status", "parked_reason", "final_domain", "identifiers",
+                  "payments", "ips", "nameservers", "registrar", "moved_to", "first_seen", "last_seen",
+                  "first_run_id", "last_run_id", "crawls", "current")
+
+
+def _record_states_locked(db, now: str) -> list[Transition]:
+    conn = db.conn
+    # Two flat reads compared in Python: a join on the low-selectivity `current` column lets
+    # SQLite's planner pick a quadratic plan on large stores.
+    recorded = dict(conn.execute(f"SELECT domain, last_run_id FROM [{SITE_STATES}] WHERE current = 1").fetchall())
+    pending = [dict(zip(("domain", "last_status", "final_domain", "last_run_id", "last_crawled"), r))
+               for r in conn.execute(f"SELECT domain, last_status, final_domain, last_run_id, last_crawled "
+                                     f"FROM [{SITES}] WHERE last_run_id IS NOT NULL AND last_run_id != ''")
+               if r[3] != recorded.get(r[0], "\x00")]
+    if not pending:
+        return []
+    new = current_states(db, pending)
+    old = latest_states(db, new)
+    out: list[Transition] = []
+    extend: list[tuple] = []
+    inserts: list[tuple] = []
+    retire: list[str] = []
+    for dom, st in new.items():
+        prev = old.get(dom)
+        seen = st.crawled_at or now
+        if prev is not None and prev.fingerprint == st.fingerprint:
+            extend.append((seen, st.run_id, prev.key))
+            out.append(Transition(dom, prev, st, False))
+            continue
+        if prev is not None:
+            retire.append(prev.key)
+        inserts.append((row_key(dom, st.run_id), dom, st.fingerprint, st.status, st.parked_reason, st.final_domain,
+                        dumps(st.identifiers), dumps(st.payments), dumps(st.ips), dumps(st.nameservers),
+                        st.registrar, dumps(st.moved_to), seen, seen, st.run_id, st.run_id, 1, 1))
+        out.append(Transition(dom, prev, st, True))
+    if extend:
+        conn.executemany(f"UPDATE [{SITE_STATES}] SET last_seen = ?, last_run_id = ?, crawls = crawls + 1 "
+                         f"WHERE key = ?", extend)
+    for chunk in _chunks(retire):
+        conn.execute(f"UPDATE [{SITE_STATES}] SET current = 0 WHERE key IN ({_in(chunk)})", chunk)
+    if inserts:
+        cols = ", ".join(f"[{c}]" for c in _STATE_COLUMNS)
+        conn.executemany(f"INSERT OR REPLACE INTO [{SITE_STATES}] ({cols}) VALUES ({_in(list(_STATE_COLUMNS))})",
+                         inserts)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# What changed between crawls (merchintel history DOMAIN)
+# ---------------------------------------------------------------------------------------
+def _set_diff(label: str, before: list[str], after: list[str]) -> list[str]:
+    a, b = set(before), set(after)
+    out = [f"+{label} {v}" for v in sorted(b - a)]
+    out += [f"-{label} {v}" for v in sorted(a - b)]
+    return out
+
+
+def state_changes(prev: SiteState | None, cur: SiteState) -> list[str]:
+    """Human-readable differences, e.g. ``status ok -> nxdomain``, ``+payment btc_address:bc1…``."""
+    if prev is None:
+        return ["first crawl"]
+    out: list[str] = []
+    if prev.status != cur.status:
+        out.append(f"status {prev.status} -> {cur.status}" + (f" ({cur.parked_reason})" if cur.parked_reason else ""))
+    if prev.final_domain != cur.final_domain:
+        out.append(f"final domain {prev.final_domain} -> {cur.final_domain}")
+    pay = set(prev.payments) | set(cur.payments)
+    out += _set_diff("payment", [i for i in prev.identifiers if i in pay], [i for i in cur.identifiers if i in pay])
+    out += _set_diff("identifier", [i for i in prev.identifiers if i not in pay],
+                     [i for i in cur.identifiers if i not in pay])
+    out += _set_diff("ip", prev.ips, cur.ips)
+    out += _set_diff("nameserver", prev.nameservers, cur.nameservers)
+    if (prev.registrar or None) != (cur.registrar or None):
+        out.append(f"registrar {prev.registrar or '-'} -> {cur.registrar or '-'}")
+    out += _set_diff("moved_to", prev.moved_to, cur.moved_to)
+    return out
+
+
+def site_history(db, domain: str) -> list[dict[str, Any]]:
+    """The site's state periods, oldest first, each with what changed from the one before."""
+    domain = registered_domain(domain) or domain
+    rows = list(db.query(f"SELECT * FROM [{SITE_STATES}] WHERE domain = ? ORDER BY first_seen, rowid", [domain]))
+    out = []
+    prev: SiteState | None = None
+    for row in rows:
+        st = SiteState.from_row(row)
+        out.append({
+            "domain": domain, "first_seen": row["first_seen"], "last_seen": row["last_seen"],
+            "crawls": row["crawls"], "status": st.status, "final_domain": st.final_domain,
+            "identifiers": len(st.identifiers), "payments": st.payments, "ips": st.ips,
+            "nameservers": st.nameservers, "registrar": st.registrar, "moved_to": st.moved_to,
+            "changes": state_changes(prev, st), "run_ids": [row["first_run_id"], row["last_run_id"]],
+        })
+        prev = st
+    return out
