@@ -1,0 +1,478 @@
+"""Distributed crawling: a Redis queue of reported sites, workers on many machines.
+
+The unit of work is a **site** (the reports of one registered domain), not a request:
+``merchintel enqueue`` pushes one JSON job per site onto ``<queue>:sites``; each
+``merchintel worker`` moves jobs atomically (``LMOVE``) from there to its own
+``<queue>:processing:<worker>`` list and crawls the whole site itself, with the same
+spider logic, never-media layers, SSRF guard and per-site page budget as
+``merchintel crawl``.  A site is therefore crawled by exactly one worker, and its pages,
+budget and final status stay consistent.  A job leaves the processing list only after the
+worker has committed the site's rows to its SQLite file (``SiteDoneItem``); the jobs of a
+worker that stops are put back, those of a worker that dies (no heartbeat for
+``HEARTBEAT_TTL`` seconds) are taken back by the next live worker.
+
+Each worker writes its own SQLite file (``--db``): SQLite must not be shared over a
+network filesystem.  ``merge_dbs`` (``merchintel merge``) folds worker files into one
+database idempotently — first-seen keeps the earliest value, last-seen the latest.
+Workers on one machine may also share one file (WAL, 30 s busy timeout).
+
+Redis keys (``<queue>`` defaults to ``merchintel``)::
+
+    <queue>:sites                 list of site jobs (JSON), LPUSH in, LMOVE out
+    <queue>:processing:<worker>   jobs a worker holds
+    <queue>:requests:<worker>     scrapy-redis scheduler queue of that worker (JSON, no pickle)
+    <queue>:dupefilter:<worker>   scrapy-redis dupefilter of that worker
+    <queue>:workers               set of worker ids
+    <queue>:alive:<worker>        heartbeat (expires after HEARTBEAT_TTL seconds)
+
+>>> keys = QueueKeys("team1")
+>>> keys.sites, keys.processing("w1")
+('team1:sites', 'team1:processing:w1')
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import secrets
+import socket
+import sqlite3
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from crawler import schema
+from crawler.config import Config
+from crawler.errors import ConfigError, StoreError
+from crawler.inputs import Report
+from crawler.pipelines import StorePipeline
+from crawler.schema import utcnow
+
+JOB_VERSION = 1
+HEARTBEAT_INTERVAL = 5.0     # seconds between a worker's heartbeats
+HEARTBEAT_TTL = 20           # seconds without a heartbeat before a worker counts as dead
+POLL_INTERVAL = 0.2          # seconds between two looks at an empty queue
+QUEUE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+WORKER_RE = QUEUE_RE
+
+
+def check_name(value: str, what: str) -> str:
+    """A queue or worker name: letters, digits, ``_ . : -`` (no ``%``: scrapy-redis formats keys).
+
+    >>> check_name("team-1", "queue")
+    'team-1'
+    >>> check_name("a b", "queue")
+    Traceback (most recent call last):
+    ...
+    crawler.errors.ConfigError: queue name 'a b' may only hold letters, digits and _ . : -; pick another.
+    """
+    if not QUEUE_RE.match(value or ""):
+        raise ConfigError(f"{what} name {value!r} may only hold letters, digits and _ . : -; pick another.")
+    return value
+
+
+@dataclass(frozen=True)
+class QueueKeys:
+    prefix: str = "merchintel"
+
+    @property
+    def sites(self) -> str:
+        return f"{self.prefix}:sites"
+
+    @property
+    def workers(self) -> str:
+        return f"{self.prefix}:workers"
+
+    def processing(self, worker: str) -> str:
+        return f"{self.prefix}:processing:{worker}"
+
+    def requests(self, worker: str) -> str:
+        return f"{self.prefix}:requests:{worker}"
+
+    def dupefilter(self, worker: str) -> str:
+        return f"{self.prefix}:dupefilter:{worker}"
+
+    def alive(self, worker: str) -> str:
+        return f"{self.prefix}:alive:{worker}"
+
+    def all_keys(self, server: Any) -> list[bytes]:
+        return list(server.scan_iter(match=f"{self.prefix}:*"))
+
+
+# ---- Redis -------------------------------------------------------------------------------
+def connect(url: str) -> Any:
+    """A redis client for ``url``, checked with PING; ConfigError when Redis does not answer."""
+    import redis
+
+    try:
+        server = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+        server.ping()
+    except ValueError as exc:
+        raise ConfigError(f"MERCHINTEL_REDIS_URL={url!r} is not a Redis URL ({exc}); "
+                          f"use redis://host:port/db.") from exc
+    except redis.RedisError as exc:
+        raise ConfigError(f"cannot reach Redis at {_safe_url(url)} ({exc}); start Redis or point "
+                          f"--redis-url / MERCHINTEL_REDIS_URL at it.") from exc
+    try:
+        version = server.info("server").get("redis_version", "0")
+    except redis.RedisError:
+        version = "0"
+    if tuple(int(x) for x in re.findall(r"\d+", str(version))[:2]) < (6, 2):
+        raise ConfigError(f"Redis at {_safe_url(url)} is version {version}; merchintel needs 6.2 or newer "
+                          f"(LMOVE); upgrade Redis.")
+    return server
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password (it goes to stderr)."""
+    return re.sub(r"//[^@/]*@", "//***@", url)
+
+
+# ---- jobs --------------------------------------------------------------------------------
+def site_jobs(reports: Iterable[Report], *, case: str, input_name: str) -> list[dict[str, Any]]:
+    """One job per registered domain, its reports in input order.
+
+    >>> jobs = site_jobs([Report("http://shop-a.se/", 1), Report("http://www.shop-a.se/x", 2),
+    ...                   Report("http://shop-b.com/", 3)], case="c1", input_name="in.txt")
+    >>> [(j["domain"], len(j["reports"])) for j in jobs]
+    [('shop-a.se', 2), ('shop-b.com', 1)]
+    """
+    by_domain: dict[str, list[Report]] = {}
+    for r in reports:
+        by_domain.setdefault(r.domain, []).append(r)
+    now = utcnow()
+    return [{"v": JOB_VERSION, "id": secrets.token_hex(8), "case": case, "domain": domain,
+             "input": input_name, "enqueued_at": now, "reports": [asdict(r) for r in rs]}
+            for domain, rs in by_domain.items()]
+
+
+def encode_job(job: dict[str, Any]) -> bytes:
+    return json.dumps(job, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def decode_job(raw: bytes) -> dict[str, Any]:
+    """The job in ``raw``; ValueError naming what is wrong (a foreign or broken entry)."""
+    job = json.loads(raw)
+    if not isinstance(job, dict) or job.get("v") != JOB_VERSION:
+        raise ValueError("not a merchintel site job (version field)")
+    if not job.get("domain") or not isinstance(job.get("reports"), list) or not job["reports"]:
+        raise ValueError("a site job needs a domain and at least one report")
+    job["reports"] = [Report(**r) for r in job["reports"]]
+    return job
+
+
+def enqueue(server: Any, keys: QueueKeys, jobs: list[dict[str, Any]]) -> int:
+    """Push ``jobs`` (one transaction); returns the queue length afterwards."""
+    if not jobs:
+        return int(server.llen(keys.sites))
+    with server.pipeline() as pipe:
+        for job in jobs:
+            pipe.lpush(keys.sites, encode_job(job))
+        pipe.llen(keys.sites)
+        return int(pipe.execute()[-1])
+
+
+def queue_status(server: Any, keys: QueueKeys) -> dict[str, Any]:
+    workers = sorted(w.decode() for w in server.smembers(keys.workers))
+    return {"queue": keys.prefix, "sites_waiting": int(server.llen(keys.sites)),
+            "workers": [{"worker": w, "alive": bool(server.exists(keys.alive(w))),
+                         "sites_held": int(server.llen(keys.processing(w)))} for w in workers]}
+
+
+def requeue(server: Any, keys: QueueKeys, worker: str) -> int:
+    """Move every job ``worker`` holds back to the front of the queue; returns how many."""
+    moved = 0
+    while server.lmove(keys.processing(worker), keys.sites, "RIGHT", "RIGHT") is not None:
+        moved += 1
+    return moved
+
+
+def reclaim_dead(server: Any, keys: QueueKeys, *, me: str | None = None) -> int:
+    """Put back the jobs of workers whose heartbeat expired; forget those workers."""
+    moved = 0
+    for raw in server.smembers(keys.workers):
+        worker = raw.decode()
+        if worker == me or server.exists(keys.alive(worker)):
+            continue
+        moved += requeue(server, keys, worker)
+        server.delete(keys.requests(worker), keys.dupefilter(worker))
+        server.srem(keys.workers, worker)
+    return moved
+
+
+def default_worker_id() -> str:
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:60] or "host"
+    return f"{host}-{os.getpid()}"
+
+
+# ---- scheduler serializer: JSON, never pickle ---------------------------------------------
+class JsonRequestSerializer:
+    """scrapy-redis serializer for ``Request.to_dict()``: JSON with tagged bytes and dicts.
+
+    Pickle (scrapy-redis' default) would run code from whoever can write to Redis on every
+    worker; JSON cannot.  Bytes become ``{"$b": base64}``, dicts with non-string keys
+    ``{"$d": [[k, v], ...]}``.
+
+    >>> s = JsonRequestSerializer()
+    >>> s.loads(s.dumps({"headers": {b"Referer": [b"http://a.se/"]}, "meta": {"depth": 1}}))
+    {'headers': {b'Referer': [b'http://a.se/']}, 'meta': {'depth': 1}}
+    """
+
+    def dumps(self, obj: Any) -> bytes:
+        return json.dumps(self._enc(obj), separators=(",", ":")).encode("utf-8")
+
+    def loads(self, data: bytes) -> Any:
+        return self._dec(json.loads(data))
+
+    def _enc(self, o: Any) -> Any:
+        if isinstance(o, (bytes, bytearray)):
+            return {"$b": base64.b64encode(bytes(o)).decode("ascii")}
+        if isinstance(o, dict):
+            if all(isinstance(k, str) and not k.startswith("$") for k in o):
+                return {k: self._enc(v) for k, v in o.items()}
+            return {"$d": [[self._enc(k), self._enc(v)] for k, v in o.items()]}
+        if isinstance(o, (list, tuple)):
+            return [self._enc(v) for v in o]
+        if o is None or isinstance(o, (str, int, float, bool)):
+            return o
+        raise TypeError(f"cannot queue a request whose dict holds a {type(o).__name__}")
+
+    def _dec(self, o: Any) -> Any:
+        if isinstance(o, dict):
+            if set(o) == {"$b"}:
+                return base64.b64decode(o["$b"])
+            if set(o) == {"$d"}:
+                return {self._dec(k): self._dec(v) for k, v in o["$d"]}
+            return {k: self._dec(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [self._dec(v) for v in o]
+        return o
+
+
+JSON_SERIALIZER = JsonRequestSerializer()
+
+
+# ---- pipeline ----------------------------------------------------------------------------
+@dataclass
+class JobItem:
+    """A site job a worker started: its reports are stored before its pages."""
+    domain: str
+    case: str
+    input_name: str
+    reports: list[Report]
+
+
+class DistributedStorePipeline(StorePipeline):
+    """StorePipeline + report rows per job, the job's case on every row, ack after commit."""
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        spider = spider or self.crawler.spider
+        store = self.store
+        assert store is not None
+        if isinstance(item, JobItem):
+            store.case_name = item.case
+            now = utcnow()
+            for r in item.reports:
+                store.upsert(schema.REPORTS, {
+                    "key": r.key(item.case), "url": r.url, "report_id": r.report_id, "case_name": item.case,
+                    "reported_at": r.reported_at, "source": r.source, "referrer": r.referrer,
+                    "domain": r.domain, "input_name": item.input_name, "line_no": r.line_no,
+                    "first_seen": now, "last_seen": now, "run_id": self.run_id})
+            store.commit()
+            return item
+        site = getattr(item, "site", None) or getattr(item, "domain", None)
+        case = getattr(spider, "site_case", {}).get(site)
+        if case:
+            store.case_name = case
+        out = super().process_item(item, spider)
+        from crawler.items import SiteDoneItem
+
+        if isinstance(item, SiteDoneItem) and hasattr(spider, "ack"):
+            spider.ack(item.domain)   # after StorePipeline's commit: the rows are durable
+        return out
+
+
+# ---- worker ------------------------------------------------------------------------------
+def worker_settings(cfg: Config, keys: QueueKeys, worker_id: str, run_id: str) -> dict[str, Any]:
+    """Scrapy settings of a worker: the crawl's settings (never-media, SSRF, budget) + scrapy-redis."""
+    from crawler.settings import build_settings
+
+    return build_settings(
+        cfg,
+        MERCHINTEL_RUN_ID=run_id,
+        REDIS_URL=cfg.redis_url,
+        REDIS_START_URLS_KEY=keys.sites,
+        SCHEDULER="scrapy_redis.scheduler.Scheduler",
+        SCHEDULER_QUEUE_CLASS="scrapy_redis.queue.PriorityQueue",
+        SCHEDULER_QUEUE_KEY=keys.requests(worker_id),
+        SCHEDULER_DUPEFILTER_KEY=keys.dupefilter(worker_id),
+        DUPEFILTER_CLASS="scrapy_redis.dupefilter.RFPDupeFilter",
+        SCHEDULER_SERIALIZER=JSON_SERIALIZER,
+        SCHEDULER_PERSIST=False,          # a stopped worker's jobs are requeued whole
+        SCHEDULER_FLUSH_ON_START=True,    # a dead predecessor's frontier is stale
+        ITEM_PIPELINES={"crawler.distributed.DistributedStorePipeline": 300},
+    )
+
+
+def run_worker(cfg: Config, *, queue: str = "merchintel", worker_id: str | None = None,
+               idle_exit: float = 0.0, active_sites: int = 0, verbose: int = 0,
+               progress_interval: float | None = None, note: Any = None) -> dict[str, Any]:
+    """Crawl site jobs from the queue into ``cfg.db`` until stopped (or idle ``idle_exit`` s)."""
+    import logging
+
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.runner import finish_run, new_run_id, prepare_run, summarize
+    from crawler.settings import check_first_law, make_offline
+    from spiders.distributed import DistributedSiteSpider
+
+    keys = QueueKeys(check_name(queue, "queue"))
+    worker_id = check_name(worker_id or default_worker_id(), "worker")
+    server = connect(cfg.redis_url)
+    if server.exists(keys.alive(worker_id)):
+        raise ConfigError(f"worker {worker_id!r} is already running on queue {keys.prefix!r}; "
+                          f"pass another --worker-id.")
+    # a previous worker with this id died: its jobs go back before this one takes any
+    back = requeue(server, keys, worker_id) + reclaim_dead(server, keys, me=worker_id)
+    if back and note:
+        note(f"worker: put {back} site job(s) of stopped workers back on the queue.")
+    run_id = new_run_id()
+    prepare_run(cfg, f"redis:{keys.sites}", [], [], run_id=run_id, command="worker")
+    extra: dict[str, Any] = {"LOG_LEVEL": "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING"}
+    if active_sites:
+        extra["MERCHINTEL_ACTIVE_SITES"] = int(active_sites)
+    if progress_interval is not None:
+        extra["MERCHINTEL_PROGRESS_INTERVAL"] = progress_interval
+    settings = worker_settings(cfg, keys, worker_id, run_id) | extra
+    check_first_law(settings)
+    make_offline()
+    # scrapy-redis 0.9 passes spider= to the stats collector, which Scrapy now deprecates
+    warnings.filterwarnings("ignore", message=r"Passing a 'spider' argument to StatsCollector")
+    process = CrawlerProcess(settings)
+    if not verbose:
+        logging.getLogger("scrapy").setLevel(logging.WARNING)
+        logging.getLogger("scrapy_redis").setLevel(logging.WARNING)
+    crawler = process.create_crawler(DistributedSiteSpider)
+    status, stats = "failed", {}
+    try:
+        process.crawl(crawler, queue=keys.prefix, worker_id=worker_id, idle_exit=idle_exit)
+        process.start()
+        raw = crawler.stats.get_stats() if crawler.stats else {}
+        stats = {k.split("/", 1)[1]: v for k, v in raw.items() if k.startswith("merchintel/")}
+        stats["finish_reason"] = raw.get("finish_reason")
+        spider = crawler.spider
+        stats["sites_total"] = getattr(spider, "jobs_started", 0)
+        status = "done" if stats["finish_reason"] == "finished" else "interrupted"
+    finally:
+        finish_run(cfg, run_id, status, stats)
+    summary = summarize(cfg, run_id, stats, input_name=f"redis:{keys.sites}",
+                        reports=_count_reports(cfg, run_id), problems=0)
+    summary["case"] = _cases(cfg, run_id) or cfg.case
+    summary["worker"] = worker_id
+    summary["queue"] = keys.prefix
+    summary["status"] = status
+    return summary
+
+
+def _cases(cfg: Config, run_id: str) -> str:
+    """The cases of the jobs a worker run crawled, comma-separated (a queue may mix cases)."""
+    db = schema.open_db(cfg.db)
+    try:
+        return ",".join(r[0] for r in db.execute(
+            f"SELECT DISTINCT case_name FROM [{schema.REPORTS}] WHERE run_id = ? ORDER BY 1", [run_id]))
+    finally:
+        db.conn.close()
+
+
+def _count_reports(cfg: Config, run_id: str) -> int:
+    db = schema.open_db(cfg.db)
+    try:
+        return db.execute(f"SELECT count(*) FROM [{schema.REPORTS}] WHERE run_id = ?", [run_id]).fetchone()[0]
+    finally:
+        db.conn.close()
+
+
+# ---- merge -------------------------------------------------------------------------------
+MERGE_TABLES = (schema.RUNS, schema.REPORTS, schema.SITES, schema.CASE_SITES, schema.PAGES,
+                schema.IDENTIFIERS, schema.OBSERVATIONS, schema.ERRORS)
+FIRST_COLUMNS = ("first_seen", "first_crawled", "started_at")
+LAST_COLUMNS = ("last_seen", "last_crawled", "finished_at")
+
+
+def _merge_sql(table: str, columns: list[str], pk: tuple[str, ...]) -> str:
+    """INSERT … SELECT from the attached worker file with an upsert that is idempotent:
+    first_* keep the earliest value, last_* the latest, other columns follow the newer row."""
+    last = next((c for c in LAST_COLUMNS if c in columns), None)
+    sets = []
+    for c in columns:
+        if c in pk:
+            continue
+        if c in FIRST_COLUMNS:
+            sets.append(f"[{c}] = min(coalesce([{c}], excluded.[{c}]), coalesce(excluded.[{c}], [{c}]))")
+        elif c in LAST_COLUMNS:
+            sets.append(f"[{c}] = max(coalesce([{c}], excluded.[{c}]), coalesce(excluded.[{c}], [{c}]))")
+        elif table == schema.SITES and c == "hostnames":
+            sets.append(f"[{c}] = (SELECT json_group_array(value) FROM (SELECT value FROM json_each(coalesce("
+                        f"main.[{table}].[{c}], '[]')) UNION SELECT value FROM json_each(coalesce(excluded.[{c}], "
+                        f"'[]')) ORDER BY value))")
+        elif last:
+            sets.append(f"[{c}] = CASE WHEN coalesce(excluded.[{last}], '') >= coalesce(main.[{table}].[{last}], '') "
+                        f"THEN excluded.[{c}] ELSE main.[{table}].[{c}] END")
+        else:
+            sets.append(f"[{c}] = excluded.[{c}]")
+    cols = ", ".join(f"[{c}]" for c in columns)
+    # "WHERE true" keeps SQLite's parser from reading ON CONFLICT as a join constraint
+    return (f"INSERT INTO main.[{table}] ({cols}) SELECT {cols} FROM src.[{table}] WHERE true "
+            f"ON CONFLICT({', '.join(f'[{c}]' for c in pk)}) DO "
+            + (f"UPDATE SET {', '.join(sets)}" if sets else "NOTHING"))
+
+
+def merge_dbs(target: str | Path, sources: Iterable[str | Path]) -> dict[str, Any]:
+    """Fold worker databases into ``target`` (created if missing); idempotent.
+
+    Returns {"db": target, "sources": n, "rows": {table: rows in target afterwards}}.
+    A source that is not a merchintel database raises StoreError before anything is written.
+    """
+    target = Path(target)
+    sources = [Path(s) for s in sources]
+    for s in sources:
+        if not s.is_file():
+            raise StoreError(f"{s} does not exist; pass the worker databases to merge.")
+        if s.resolve() == target.resolve():
+            raise StoreError(f"{s} is the target itself; pass another --into.")
+    for s in sources:   # checked read-only first: a foreign file is never written to
+        try:
+            ro = sqlite3.connect(f"file:{s}?mode=ro", uri=True)
+            try:
+                names = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                ro.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{s} is not a SQLite database ({exc}); pass worker databases only.") from exc
+        if not {schema.RUNS, schema.PAGES} <= names:
+            raise StoreError(f"{s} is not a merchintel database (no {schema.RUNS}/{schema.PAGES} table); "
+                             f"pass worker databases only.")
+    for s in sources:   # migrate each source to the current schema (a newer column may be missing)
+        schema.open_db(s).conn.close()
+    db = schema.open_db(target)
+    conn = db.conn
+    try:
+        for s in sources:
+            conn.execute("ATTACH DATABASE ? AS src", [str(s)])
+            try:
+                with conn:
+                    for table in MERGE_TABLES:
+                        spec = schema.TABLES_BY_NAME[table]
+                        pk = spec.pk if isinstance(spec.pk, tuple) else (spec.pk,)
+                        src_cols = {r[1] for r in conn.execute(f"PRAGMA src.table_info([{table}])")}
+                        columns = [c.name for c in spec.columns if c.name in src_cols]
+                        conn.execute(_merge_sql(table, columns, pk))
+            finally:
+                conn.execute("DETACH DATABASE src")
+        rows = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in MERGE_TABLES}
+    finally:
+        conn.close()
+    return {"db": str(target), "sources": len(sources), "rows": rows}
