@@ -437,7 +437,17 @@ def _setup_with_retry(db: sqlite_utils.Database, *, seconds: float = 30.0) -> No
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            ensure_schema(db)
+            if _schema_complete(db):
+                return
+            # Check-then-create must happen under the write lock, or two processes opening
+            # one new file both see a table missing and the second CREATE fails.
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                ensure_schema(db)
+            except BaseException:
+                db.conn.rollback()
+                raise
+            db.conn.commit()
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
@@ -448,6 +458,24 @@ def _setup_with_retry(db: sqlite_utils.Database, *, seconds: float = 30.0) -> No
                 pass
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+
+def _schema_complete(db: sqlite_utils.Database) -> bool:
+    """True when every table, column and index of TABLES is already there (no lock needed)."""
+    names = set(db.table_names())
+    if MIGRATIONS not in names:
+        return False
+    for spec in TABLES:
+        if spec.name not in names:
+            return False
+        table = db[spec.name]
+        have = {c.name for c in table.columns}
+        if any(col.name not in have for col in spec.columns):
+            return False
+        existing = {tuple(ix.columns) for ix in table.indexes}
+        if any(tuple(cols) not in existing for cols in spec.indexes):
+            return False
+    return True
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
