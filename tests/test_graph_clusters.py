@@ -137,3 +137,22 @@ def test_clusters_cli_missing_db_says_what_to_do(tmp_path, cli):
     r = cli("clusters", "--db", str(tmp_path / "nope.sqlite"))
     assert r.returncode == 1
     assert r.stderr.startswith("Error:") and "run `merchintel crawl` first" in r.stderr
+
+
+def test_a_what_if_threshold_shows_clusters_without_replacing_the_stored_ones(tmp_path, cli):
+    _write(tmp_path / "m.sqlite")
+    db_path = str(tmp_path / "m.sqlite")
+    r = cli("clusters", "--db", db_path, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    standard = json.loads(r.stdout)
+    assert len(standard) == 2
+    r = cli("clusters", "--db", db_path, "--format", "json", "--threshold", "2")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == []
+    assert "not stored" in r.stderr
+    db = open_db(db_path, readonly=True)
+    assert [c["id"] for c in stored_clusters(db)] == [c["id"] for c in standard]
+    assert cluster_of(db, "a.se") == standard[0]["id"]
+    # the standard threshold given explicitly still stores
+    r = cli("clusters", "--db", db_path, "--threshold", "0.5")
+    assert r.returncode == 0 and "not stored" not in r.stderr

@@ -39,13 +39,19 @@ def clusters(db: str | None, fmt: str, output: str | None, threshold: float | No
 
     Recomputes the clusters, stores them (ids stay stable across runs) and prints
     [{"id", "domains", "evidence": [{"kind", "value"}], "score"}], largest first.
+    With a --threshold other than the standard 0.5 the clusters are shown but not
+    stored: the stored clusters are the ones alerts and exports name.
     """
     from graph.clusters import compute_clusters
     from graph.scoring import LINK_THRESHOLD
     cfg = config_from(db=db)
-    store = open_db(cfg.db, create=False)
-    found = compute_clusters(store, LINK_THRESHOLD if threshold is None else threshold)
+    what_if = threshold is not None and threshold != LINK_THRESHOLD
+    store = open_db(cfg.db, readonly=what_if, create=False)
+    found = compute_clusters(store, threshold if what_if else LINK_THRESHOLD, persist=not what_if)
     err(f"{len(found)} clusters, {sum(c['size'] for c in found)} sites")
+    if what_if:
+        err(f"threshold {threshold:g} is not the standard {LINK_THRESHOLD:g}: these clusters are shown, "
+            "not stored; stored clusters (named by alerts and exports) keep the standard threshold.")
     out = open(output, "w", encoding="utf-8") if output else sys.stdout
     try:
         if fmt == "json":
