@@ -122,11 +122,53 @@ class RDAPResponse:
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+def _resolving_opener(resolve, context=None) -> urllib.request.OpenerDirector:
+    """An opener whose connections look host names up with ``resolve(host) -> address``
+    (the configured nameservers) instead of the system's resolver; TLS still checks the name."""
+    import http.client
+    import socket
+
+    def address(host: str) -> str:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            return host.strip("[]")
+        except ValueError:
+            pass
+        try:
+            return resolve(host)
+        except Exception as exc:  # noqa: BLE001 - dnspython raises many kinds; all mean "no address"
+            raise OSError(f"cannot resolve {host} through the configured nameservers: "
+                          f"{exc.__class__.__name__}") from exc
+
+    class _HTTP(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.create_connection((address(self.host), self.port), self.timeout)
+
+    class _HTTPS(http.client.HTTPSConnection):
+        def connect(self):
+            sock = socket.create_connection((address(self.host), self.port), self.timeout)
+            self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+    class _HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(_HTTP, req)
+
+    class _HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(_HTTPS, req, context=self._context)
+
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _HTTPHandler(),
+                                       _HTTPSHandler(context=context))
+
+
 class RDAPClient:
     """GET ``<base><path>`` as ``application/rdap+json`` with a timeout, a size cap and pacing."""
 
     def __init__(self, *, base_override: str | None = None, timeout: float = 10.0,
-                 limiter: RateLimiter | None = None, log: list | None = None):
+                 limiter: RateLimiter | None = None, log: list | None = None, resolve=None):
+        """``resolve(host) -> address``: look registry hosts up through the configured
+        nameservers (None: the system's resolver)."""
+        self.opener = _resolving_opener(resolve) if resolve is not None else _OPENER
         if base_override and not base_override.endswith("/"):
             base_override += "/"
         self.base_override = base_override
@@ -169,7 +211,7 @@ class RDAPClient:
         req = urllib.request.Request(url, headers={"Accept": "application/rdap+json, application/json",
                                                    "User-Agent": USER_AGENT})
         try:
-            with _OPENER.open(req, timeout=self.timeout) as r:  # noqa: S310 (registry URL from bootstrap)
+            with self.opener.open(req, timeout=self.timeout) as r:  # noqa: S310 (registry URL from bootstrap)
                 body = r.read(MAX_BYTES + 1)
         except urllib.error.HTTPError as exc:
             if exc.code == 404:

@@ -48,14 +48,16 @@ def make_clients(cfg: Config, *, rdap_log: list | None = None, whois_log: list |
     timeout = float(cfg.get("whois_timeout", 10.0) or 10.0)
     limiter = RateLimiter(min_interval=interval, backoff_base=max(0.05, interval * 5), backoff_max=max(1.0, interval * 120))
     override = parse_hostports(cfg.get("whois_server"), setting="MERCHINTEL_WHOIS_SERVER") if cfg.get("whois_server") else []
-    rdap = RDAPClient(base_override=cfg.get("rdap_url"), timeout=timeout, limiter=limiter, log=rdap_log)
+    resolve = _resolver_for(cfg)
+    rdap = RDAPClient(base_override=cfg.get("rdap_url"), timeout=timeout, limiter=limiter, log=rdap_log,
+                      resolve=resolve)
     whois = WhoisClient(override=override[0] if override else None, timeout=timeout, limiter=limiter, log=whois_log,
-                        resolve=_resolver_for(cfg))
+                        resolve=resolve)
     return rdap, whois
 
 
 def _resolver_for(cfg: Config):
-    """WHOIS server names are resolved through MERCHINTEL_NAMESERVERS too (not the OS's resolver)."""
+    """WHOIS servers and RDAP hosts are resolved through MERCHINTEL_NAMESERVERS too (not the OS's resolver)."""
     from crawler.dnsconfig import make_resolver
 
     res = make_resolver(cfg)

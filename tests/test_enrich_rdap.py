@@ -134,3 +134,66 @@ def test_ip_and_autnum_paths(web):
     c = client(web, log=log)
     assert c.get("ip", "127.0.0.4").status == "ok" and c.get("autnum", 64502).status == "ok"
     assert [u.rsplit("/", 2)[-2:] for u in log] == [["ip", "127.0.0.4"], ["autnum", "64502"]]
+
+
+@pytest.fixture
+def tls_rdap(web):
+    """An HTTPS RDAP server on 127.0.0.1 whose certificate names rdap.registry.test, and the
+    fake DNS telling that name's address; yields (client TLS context, port)."""
+    import http.server
+    import ssl
+    import threading
+
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("rdap.registry.test").configure_cert(server_ctx)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"objectClassName": "domain", "ldhName": "shop-b.com",
+                               "requested": self.path}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rdap+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.socket = server_ctx.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    web.data.zone["rdap.registry.test"] = {"A": ["127.0.0.1"]}
+    web.data.zone["other.registry.test"] = {"A": ["127.0.0.1"]}
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    try:
+        yield client_ctx, httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        web.data.zone.pop("rdap.registry.test", None)
+        web.data.zone.pop("other.registry.test", None)
+
+
+def test_https_rdap_through_the_configured_resolver_still_checks_the_certificate(web, tls_rdap):
+    from crawler.config import load_config
+    from enrich.run import _resolver_for
+
+    ctx, port = tls_rdap
+    resolve = _resolver_for(load_config({}, env=web.env, toml_path=None))
+    fast = RateLimiter(min_interval=0, backoff_base=0.01, backoff_max=0.05)
+    good = rdap.RDAPClient(base_override=f"https://rdap.registry.test:{port}/", timeout=3, limiter=fast,
+                           resolve=resolve)
+    good.opener = rdap._resolving_opener(resolve, context=ctx)
+    r = good.get("domain", "shop-b.com")
+    assert r.status == "ok" and r.data["requested"] == "/domain/shop-b.com", r.error
+    # same address, a name the certificate does not carry: refused by TLS, stored as an error
+    wrong = rdap.RDAPClient(base_override=f"https://other.registry.test:{port}/", timeout=3, limiter=fast,
+                            resolve=resolve)
+    wrong.opener = rdap._resolving_opener(resolve, context=ctx)
+    r = wrong.get("domain", "shop-b.com")
+    assert r.status == "error" and "certificate" in r.error.lower(), r.error

@@ -276,3 +276,22 @@ def test_enrich_from_inside_a_running_event_loop(web, tmp_path):
 def test_cli_enrich_without_database_says_so(cli, tmp_path):
     r = cli("enrich", "--db", str(tmp_path / "nothing.sqlite"))
     assert r.returncode == 1 and "does not exist" in r.stderr and not (tmp_path / "nothing.sqlite").exists()
+
+
+def test_rdap_hosts_are_resolved_through_the_configured_nameservers(cli):
+    """An RDAP base given by name is looked up at MERCHINTEL_NAMESERVERS, like every other
+    name the tool resolves; the system's resolver knows nothing of rdap.registry.test."""
+    with FakeWeb(SAMPLE_WEB) as web:
+        web.data.zone["rdap.registry.test"] = {"A": ["127.0.0.1"]}
+        port = web.env["MERCHINTEL_RDAP_URL"].rstrip("/").rsplit(":", 1)[1]
+        env = {**web.env, **FAST, "MERCHINTEL_RDAP_URL": f"http://rdap.registry.test:{port}/"}
+        r = cli("whois", "shop-b.com", "--format", "json", **env)
+        assert r.returncode == 0, r.stderr
+        out = json.loads(r.stdout)
+        assert out["source"] == "rdap" and out["registrar"] == "NameCheap, Inc."
+        assert ("rdap.registry.test", "A") in [(q.rstrip(".").lower(), t) for q, t in web.dns_log]
+        # a name the configured nameservers do not know is an RDAP error, then WHOIS answers
+        env["MERCHINTEL_RDAP_URL"] = f"http://no-such-rdap.registry.test:{port}/"
+        r = cli("whois", "shop-b.com", "--format", "json", **env)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["source"] == "whois"
