@@ -147,7 +147,7 @@ def summarize(cfg: Config, run_id: str, stats: dict[str, Any], *, input_name: st
 def summary_lines(summary: dict[str, Any]) -> list[str]:
     s = summary
     lines = [f"crawled {s['sites_crawled']} of {s['sites']} site(s), refused {s['sites_refused']}, "
-             f"failed {s['sites_failed']}; {s['pages']} page(s), {s['identifiers']} identifier(s) found, "
+             f"failed {s['sites_failed']}; {s['pages']} page(s) stored, {s['identifiers']} identifier(s) found, "
              f"{s['refused_urls']} URL(s) refused (media/SSRF)."]
     if s["site_status"]:
         lines.append("site status: " + ", ".join(f"{k} {v}" for k, v in sorted(s["site_status"].items())))

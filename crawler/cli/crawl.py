@@ -167,7 +167,7 @@ def _print_demo(report: dict[str, Any]) -> None:
 
     out = sys.stdout
     s = report["summary"]
-    out.write(f"merchintel demo: {s['sites']} reported site(s), {s['pages']} page(s), "
+    out.write(f"merchintel demo: {s['sites']} reported site(s), {s['pages']} page(s) stored, "
               f"{s['identifiers']} identifier(s); media fetched: {s.get('media_hits', 0)}\n\n")
     out.write("Sites\n")
     emit_table(report["sites"], ["domain", "status", "final_domain", "pages", "identifiers"])
