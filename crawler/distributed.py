@@ -53,7 +53,7 @@ from crawler.schema import utcnow
 
 JOB_VERSION = 1
 HEARTBEAT_INTERVAL = 5.0     # seconds between a worker's heartbeats
-HEARTBEAT_TTL = 20           # seconds without a heartbeat before a worker counts as dead
+HEARTBEAT_TTL = 20           # seconds without a heartbeat before a worker counts as dead (--heartbeat-ttl)
 POLL_INTERVAL = 0.2          # seconds between two looks at an empty queue
 QUEUE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 WORKER_RE = QUEUE_RE
@@ -318,7 +318,7 @@ def worker_settings(cfg: Config, keys: QueueKeys, worker_id: str, run_id: str) -
 
 
 def run_worker(cfg: Config, *, queue: str = "merchintel", worker_id: str | None = None,
-               idle_exit: float = 0.0, active_sites: int = 0, verbose: int = 0,
+               idle_exit: float = 0.0, active_sites: int = 0, heartbeat_ttl: int = HEARTBEAT_TTL, verbose: int = 0,
                progress_interval: float | None = None, note: Any = None) -> dict[str, Any]:
     """Crawl site jobs from the queue into ``cfg.db`` until stopped (or idle ``idle_exit`` s)."""
     import logging
@@ -358,7 +358,8 @@ def run_worker(cfg: Config, *, queue: str = "merchintel", worker_id: str | None 
     crawler = process.create_crawler(DistributedSiteSpider)
     status, stats = "failed", {}
     try:
-        process.crawl(crawler, queue=keys.prefix, worker_id=worker_id, idle_exit=idle_exit)
+        process.crawl(crawler, queue=keys.prefix, worker_id=worker_id, idle_exit=idle_exit,
+                      heartbeat_ttl=heartbeat_ttl)
         process.start()
         raw = crawler.stats.get_stats() if crawler.stats else {}
         stats = {k.split("/", 1)[1]: v for k, v in raw.items() if k.startswith("merchintel/")}

@@ -39,12 +39,14 @@ class DistributedSiteSpider(RedisMixin, ReportedSiteSpider):
     name = "distributed"
 
     def __init__(self, queue: str = "merchintel", worker_id: str | None = None, idle_exit: float = 0.0,
-                 **kwargs: Any):
+                 heartbeat_ttl: int = HEARTBEAT_TTL, **kwargs: Any):
         super().__init__(reports=(), **kwargs)
         self.keys = QueueKeys(queue)
         self.redis_key = self.keys.sites
         self.worker_id = worker_id or default_worker_id()
         self.idle_exit = float(idle_exit or 0)
+        self.heartbeat_ttl = max(2, int(heartbeat_ttl))
+        self.heartbeat_interval = min(HEARTBEAT_INTERVAL, self.heartbeat_ttl / 4)
         self.site_case: dict[str, str] = {}      # domain -> case, while the site is in flight
         self.site_job: dict[str, bytes] = {}     # domain -> raw job, until acknowledged
         self.deferred: deque[tuple[bytes, dict[str, Any]]] = deque()
@@ -84,7 +86,8 @@ class DistributedSiteSpider(RedisMixin, ReportedSiteSpider):
     def _heartbeat(self) -> None:
         try:
             with self.server.pipeline() as pipe:
-                pipe.set(self.keys.alive(self.worker_id), json.dumps({"sites": self._active}), ex=HEARTBEAT_TTL)
+                pipe.set(self.keys.alive(self.worker_id), json.dumps({"sites": self._active}),
+                         ex=self.heartbeat_ttl)
                 pipe.sadd(self.keys.workers, self.worker_id)
                 pipe.execute()
             back = reclaim_dead(self.server, self.keys, me=self.worker_id)
@@ -124,7 +127,7 @@ class DistributedSiteSpider(RedisMixin, ReportedSiteSpider):
         from twisted.internet import task
 
         self._heartbeat_call = task.LoopingCall(self._heartbeat)
-        self._heartbeat_call.start(HEARTBEAT_INTERVAL, now=True)
+        self._heartbeat_call.start(self.heartbeat_interval, now=True)
         last_work = time.monotonic()
         while not self._closing:
             took = False

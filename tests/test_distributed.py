@@ -507,6 +507,89 @@ def test_stopped_worker_leaves_every_site_stored_or_queued(tmp_path, web, redis_
     assert {"shop-b.com", "forum-d.org", "promo-b.info"} <= queued   # never started: still waiting
 
 
+def _children(pid: int) -> set[int]:
+    kids: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids |= {int(k) for k in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return kids
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.redis
+def test_sigkilled_worker_loses_no_site_and_leaves_no_process(tmp_path, web, redis_queue):
+    """A worker killed with SIGKILL while it holds a site: its heartbeat lapses, the next
+    worker takes the site back and crawls it; the killed worker's database stays sound
+    and its page-analysis process goes away with it."""
+    import signal
+
+    server, queue = redis_queue
+    keys = QueueKeys(queue)
+    hold = HoldServer()
+    try:
+        held = Report(hold.urls()[0], 1, report_id="R-held")
+        other = Report(web.url("shop-b.com", "/"), 2, report_id="R-other")
+        jobs = site_jobs([held, other], case="c", input_name="t")
+        for job in jobs:                 # LPUSH in order: the held site is taken first
+            server.lpush(keys.sites, encode_job(job))
+        env = cli_env(tmp_path, **web.env)
+        victim = _worker(tmp_path, env, queue, "victim", "--active-sites", "1", "--heartbeat-ttl", "2")
+        try:
+            deadline = time.monotonic() + 30
+            while server.llen(keys.processing("victim")) == 0 and time.monotonic() < deadline:
+                assert victim.poll() is None, victim.communicate()[1][-2000:]
+                time.sleep(0.05)
+            assert [decode_job(r)["domain"] for r in server.lrange(keys.processing("victim"), 0, -1)] == \
+                [jobs[0]["domain"]]
+            kids = _children(victim.pid)
+            assert kids, "the worker has no page-analysis process"
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(10)
+        finally:
+            if victim.poll() is None:
+                victim.kill()
+        assert victim.returncode == -signal.SIGKILL
+        # killed, not stopped: the job is still held and nothing was handed back
+        assert server.llen(keys.processing("victim")) == 1
+        assert server.sismember(keys.workers, "victim")
+        deadline = time.monotonic() + 15
+        while any(_pid_alive(k) for k in kids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_pid_alive(k) for k in kids), "page-analysis process outlived its killed worker"
+
+        hold.release()
+        heir = _worker(tmp_path, env, queue, "heir", "--idle-exit", "6", "--heartbeat-ttl", "2")
+        out, errs = heir.communicate(timeout=120)
+    finally:
+        hold.close()
+    assert heir.returncode == 0, errs[-3000:]
+    assert json.loads(out)["status"] == "done"
+    assert "dead workers" in errs or "stopped workers" in errs
+    heir_db = tmp_path / "heir.sqlite"
+    assert set(_rows(heir_db, "SELECT domain, last_status FROM sites")) == \
+        {(jobs[0]["domain"], "ok"), ("shop-b.com", "ok")}
+    assert set(_rows(heir_db, "SELECT report_id FROM reports")) == {("R-held",), ("R-other",)}
+    assert server.llen(keys.sites) == 0 and server.llen(keys.processing("victim")) == 0
+    assert not server.sismember(keys.workers, "victim")
+    victim_db = tmp_path / "victim.sqlite"
+    assert _rows(victim_db, "PRAGMA integrity_check") == [("ok",)]
+    merged = tmp_path / "merged.sqlite"
+    res = run_cli(["merge", str(victim_db), str(heir_db), "--into", str(merged), "--format", "json"],
+                  env=env, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert {d for (d,) in _rows(merged, "SELECT domain FROM case_sites WHERE case_name = 'c'")} == \
+        {jobs[0]["domain"], "shop-b.com"}
+
+
 def test_scrapy_crawl_distributed_is_refused(tmp_path):
     """`scrapy crawl distributed` would share one request queue and never acknowledge jobs."""
     res = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "distributed", "-s",

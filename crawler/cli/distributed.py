@@ -59,6 +59,9 @@ def enqueue(input: str, queue: str, fmt: str, **opts: Any) -> None:
               help="Stop after this many seconds with an empty queue and nothing in flight; 0 runs until Ctrl-C.")
 @click.option("--active-sites", type=click.IntRange(0, 10_000), default=0,
               help="Sites this worker crawls at once (0: twice --concurrency, at least 8).")
+@click.option("--heartbeat-ttl", type=click.IntRange(2, 3600), default=20, show_default=True,
+              help="Seconds without a heartbeat after which other workers count this one as dead "
+                   "and take its sites back (it beats every TTL/4 s, at most every 5 s).")
 @setting_option("depth", "--depth", type=click.IntRange(0, 20))
 @setting_option("max_pages", "--max-pages", type=click.IntRange(1, 100_000))
 @setting_option("concurrency", "--concurrency", type=click.IntRange(1, 512))
@@ -72,8 +75,8 @@ def enqueue(input: str, queue: str, fmt: str, **opts: Any) -> None:
 @setting_option("text_cap", "--text-cap", type=click.IntRange(0, None))
 @click.option("-v", "--verbose", count=True, help="Scrapy's logs too (-v info, -vv debug), on stderr.")
 @format_option("table", "json")
-def worker(queue: str, worker_id: str | None, idle_exit: float, active_sites: int, verbose: int, fmt: str,
-           **opts: Any) -> None:
+def worker(queue: str, worker_id: str | None, idle_exit: float, active_sites: int, heartbeat_ttl: int,
+           verbose: int, fmt: str, **opts: Any) -> None:
     """Crawl sites from the Redis queue into --db until Ctrl-C (or --idle-exit).
 
     Each worker writes its own SQLite file; fold them together with `merchintel merge`
@@ -86,7 +89,7 @@ def worker(queue: str, worker_id: str | None, idle_exit: float, active_sites: in
 
     cfg = config_from(**opts)
     summary = run_worker(cfg, queue=queue, worker_id=worker_id, idle_exit=idle_exit,
-                         active_sites=active_sites, verbose=verbose, note=err)
+                         active_sites=active_sites, heartbeat_ttl=heartbeat_ttl, verbose=verbose, note=err)
     for line in summary_lines(summary):
         err(line)
     if fmt == "json":
