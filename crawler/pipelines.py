@@ -12,6 +12,7 @@ committed stays (WAL).  Nothing here ever sees a body.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,16 @@ META_COLUMNS = {  # pages column -> keys page_meta may use for it
 }
 
 
+_IDENTIFIER_COLS = ("id", "kind", "value", "flags", "first_seen", "last_seen")
+_OBSERVATION_COLS = ("key", "identifier_id", "kind", "value", "domain", "page_url", "raw", "context", "flags",
+                     "source", "case_name", "run_id", "first_seen", "last_seen")
+
+
+@functools.lru_cache(maxsize=None)
+def _known_columns(table: str) -> frozenset[str]:
+    return frozenset(c.name for c in TABLES_BY_NAME[table].columns)
+
+
 class Store:
     """The SQL side, usable without Scrapy (the runner and the tests use it too)."""
 
@@ -53,21 +64,34 @@ class Store:
 
     # generic upsert built from the schema
     def upsert(self, table: str, row: dict[str, Any]) -> None:
-        spec = TABLES_BY_NAME[table]
-        known = {c.name for c in spec.columns}
-        row = {k: v for k, v in row.items() if k in known}
+        known = _known_columns(table)
+        if not known.issuperset(row):
+            row = {k: v for k, v in row.items() if k in known}
         cols = tuple(row)
+        self.conn.execute(self._upsert_sql(table, cols), tuple(row.values()))
+        self._pending += 1
+
+    def upsert_many(self, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Rows given as tuples in ``cols`` order (columns of the schema only)."""
+        if rows:
+            self.conn.executemany(self._upsert_sql(table, cols), rows)
+            self._pending += len(rows)
+
+    def _upsert_sql(self, table: str, cols: tuple[str, ...]) -> str:
         key = (table, cols)
         sql = self._sql.get(key)
         if sql is None:
+            spec = TABLES_BY_NAME[table]
+            unknown = set(cols) - _known_columns(table)
+            if unknown:
+                raise ValueError(f"{table} has no column(s) {sorted(unknown)}")
             pk = spec.pk if isinstance(spec.pk, tuple) else (spec.pk,)
             updates = [f"[{c}] = excluded.[{c}]" for c in cols if c not in pk and c not in KEEP_FIRST]
             sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
                    f"VALUES ({', '.join('?' for _ in cols)}) ON CONFLICT({', '.join(f'[{c}]' for c in pk)}) "
                    + (f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"))
             self._sql[key] = sql
-        self.conn.execute(sql, [row[c] for c in cols])
-        self._pending += 1
+        return sql
 
     def maybe_commit(self) -> None:
         if self._pending >= self.commit_every or time.monotonic() - self._last_commit > 1.0:
@@ -96,18 +120,20 @@ class Store:
                 value = ", ".join(map(str, value))
             row[col] = strip_data_uris(str(value))[:1000] if value is not None else None
         self.upsert(PAGES, row)
+        if not item.identifiers:
+            return
         seen_domain = schema_domain(item.final_url) or item.domain
         source = "script" if item.resource == "script" else "page"
+        idents, observations = [], []
         for ident in item.identifiers:
             flags = dumps(list(ident.flags))
-            self.upsert(IDENTIFIERS, {"id": ident.id, "kind": ident.kind, "value": ident.value,
-                                      "flags": flags, "first_seen": now, "last_seen": now})
-            self.upsert(OBSERVATIONS, {
-                "key": row_key(ident.id, item.final_url), "identifier_id": ident.id, "kind": ident.kind,
-                "value": ident.value, "domain": seen_domain, "page_url": item.final_url,
-                "raw": strip_data_uris(ident.raw)[:500], "context": strip_data_uris(ident.context)[:200],
-                "flags": flags, "source": source, "case_name": self.case_name, "run_id": self.run_id,
-                "first_seen": now, "last_seen": now})
+            idents.append((ident.id, ident.kind, ident.value, flags, now, now))
+            observations.append((
+                row_key(ident.id, item.final_url), ident.id, ident.kind, ident.value, seen_domain, item.final_url,
+                strip_data_uris(ident.raw)[:500], strip_data_uris(ident.context)[:200], flags, source,
+                self.case_name, self.run_id, now, now))
+        self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)
+        self.upsert_many(OBSERVATIONS, _OBSERVATION_COLS, observations)
 
     def error(self, item: FetchErrorItem) -> None:
         self.upsert(ERRORS, {
