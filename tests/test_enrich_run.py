@@ -295,3 +295,9 @@ def test_rdap_hosts_are_resolved_through_the_configured_nameservers(cli):
         r = cli("whois", "shop-b.com", "--format", "json", **env)
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["source"] == "whois"
+
+
+def test_cli_contacts_with_a_missing_database_says_so_and_creates_nothing(cli, tmp_path):
+    r = cli("contacts", "shop-a.se", "--db", str(tmp_path / "typo.sqlite"))
+    assert r.returncode == 1 and "run `merchintel crawl` first" in r.stderr
+    assert not (tmp_path / "typo.sqlite").exists()

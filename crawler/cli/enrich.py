@@ -185,7 +185,8 @@ def whois_cmd(domain, refresh, raw, db, rdap_url, whois_server, fmt):
 def contacts_cmd(domain, refresh, db, nameservers, fmt):
     """Whom to notify about DOMAIN: registrar abuse, hosting network abuse, AS abuse, payment processors.
 
-    Reads what enrichment stored; a site never enriched is enriched first (DNS, RDAP/WHOIS).
+    Reads what enrichment stored in --db (which must exist); a site never enriched
+    is enriched first (DNS, RDAP/WHOIS) and stored there.
     """
     from crawler.domains import registered_domain
     from crawler.schema import DNS_QUERIES, open_db
@@ -194,7 +195,7 @@ def contacts_cmd(domain, refresh, db, nameservers, fmt):
 
     cfg = config_from(db=db, nameservers=nameservers)
     name = registered_domain(_domain_arg(domain))
-    store = open_db(cfg.db)
+    store = open_db(cfg.db, create=False)   # a mistyped --db must not become a new, empty store
     known = any(True for _ in store.query(f"SELECT 1 FROM [{DNS_QUERIES}] WHERE domain = ? LIMIT 1", [name]))
     if refresh or not known:
         enrich_sites(store, cfg, domains=[name], refresh=refresh, progress=err)
