@@ -135,7 +135,8 @@ def set_schedule(db, case: str, every: str | int, *, domain: str | None = None, 
         # The next crawl of each site follows the new interval from its last crawl.
         db.conn.execute(f"UPDATE [{CASE_SITES}] SET next_due = NULL WHERE case_name = ? AND every_seconds IS NULL",
                         [case])
-    return {"case": case, "domain": None, "every_seconds": secs, "jitter": jitter}
+    sites = db.execute(f"SELECT count(*) FROM [{CASE_SITES}] WHERE case_name = ?", [case]).fetchone()[0]
+    return {"case": case, "domain": None, "every_seconds": secs, "jitter": jitter, "sites": sites}
 
 
 def _case_settings(db, cfg) -> tuple[dict[str, tuple[int, float]], int, float]:

@@ -196,6 +196,12 @@ def test_schedule_cli(tmp_path, cli, store):
     res = cli("schedule", "set", "--case", "fox", "--every", "6h", "--db", path)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["every_seconds"] == 21600
+    assert json.loads(res.stdout)["sites"] == 3 and "no sites yet" not in res.stderr
+    early = cli("schedule", "set", "--case", "wolf", "--every", "2d", "--db", path)
+    assert early.returncode == 0 and "case wolf has no sites yet" in early.stderr
+    missing = cli("schedule", "set", "--case", "fox", "--db", str(tmp_path / "typo.sqlite"))
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    assert not (tmp_path / "typo.sqlite").exists()
     bad = cli("schedule", "set", "--case", "fox", "--every", "1m", "--db", path)
     assert bad.returncode == 1 and bad.stderr.startswith("Error: --every 1m is shorter than 15m")
     shown = json.loads(cli("schedule", "show", "--case", "fox", "--db", path, "--format", "json").stdout)

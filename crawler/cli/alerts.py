@@ -33,10 +33,13 @@ def schedule_set(case_name, every, domain, jitter, db, now):
     """
     from crawler.schedule import set_schedule
     cfg = config_from(db=db, now=now)
-    store = open_db(cfg.db)
+    store = open_db(cfg.db, create=False)   # a mistyped --db must not become a new, empty store
     res = set_schedule(store, case_name, every, domain=domain, jitter=jitter, cfg=cfg)
     where = f"{res['domain']} in case {case_name}" if res["domain"] else f"case {case_name}"
     err(f"schedule: {where} is crawled every {res['every_seconds']}s")
+    if res.get("sites") == 0:
+        err(f"schedule: case {case_name} has no sites yet; the interval applies to the sites crawled "
+            f"with --case {case_name} from now on.")
     emit_json(res)
 
 
