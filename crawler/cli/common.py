@@ -48,6 +48,14 @@ def emit_json(data: Any, out=None) -> None:
     out.write("\n")
 
 
+def short_float(v: float) -> str:
+    """0.333333 -> 0.333, 1.0 -> 1.0, 0.5 -> 0.5: scores read at a glance in tables."""
+    if v != v or abs(v) >= 1e15:
+        return str(v)
+    text = f"{v:.3f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 def emit_table(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = None, out=None,
                max_width: int = 60) -> None:
     """A plain aligned text table on stdout; values longer than max_width are cut with '…'."""
@@ -61,7 +69,9 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = N
     def cell(v: Any) -> str:
         if v is None:
             return ""
-        if isinstance(v, (list, tuple)):
+        if isinstance(v, float):
+            v = short_float(v)
+        elif isinstance(v, (list, tuple)):
             v = ", ".join(str(x) for x in v)
         elif isinstance(v, dict):
             v = json.dumps(v, ensure_ascii=False)

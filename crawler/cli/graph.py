@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.cli import main
-from crawler.cli.common import config_from, db_option, emit_json, emit_table, err
+from crawler.cli.common import config_from, db_option, emit_json, emit_table, err, short_float
 from crawler.schema import open_db
 
 
@@ -91,7 +91,7 @@ def links(domain: str, db: str | None, fmt: str) -> None:
         emit_json(rows)
     else:
         emit_table([{"domain": r["domain"], "score": r["score"], "linked": "yes" if r["linked"] else "",
-                     "shared": [f"{s['kind']}:{s['value']} ({s['weight']}, {s['n_domains']} sites)"
+                     "shared": [f"{s['kind']}:{s['value']} ({short_float(s['weight'])}, {s['n_domains']} sites)"
                                 for s in r["shared"]]} for r in rows], max_width=90)
 
 
