@@ -179,10 +179,9 @@ class ReportedSiteSpider(Spider):
             for request in requests:
                 yield request
 
-    def _priority(self, url: str, anchor: Any, depth: int, parts: Any = None) -> int:
-        parts = parts or urlsplit(url)   # the path and the anchor, not the host: "shop-f.co.uk" says nothing
-        bonus = 10 if PRIORITY_WORDS.search(parts.path + "?" + parts.query) or \
-            PRIORITY_WORDS.search(_anchor_text(anchor)) else 0
+    def _priority(self, url: str, anchor: Any, depth: int, parts: Any = None, bonus: int | None = None) -> int:
+        if bonus is None:
+            bonus = link_bonus(parts or urlsplit(url), anchor)
         return (self.max_depth - depth) * 100 + bonus
 
     # ---- responses -------------------------------------------------------------------
@@ -308,13 +307,11 @@ class ReportedSiteSpider(Spider):
             # Ranked here, not only in the scheduler: the engine starts downloads while a
             # callback's output is still being enqueued, so the order of the output counts.
             ranked = []
-            for url, domain, parts, anchor in links:   # anchor: text, or "" when the URL ranks it
+            for url, domain, bonus in links:   # media-looking URLs were left out by analyze_page
                 if domain != final_domain or url in site.seen:
                     continue
-                if never_media.media_url_reason(url):
-                    continue  # layer a, before a request object even exists
                 site.seen.add(url)
-                ranked.append((self._priority(url, anchor, depth + 1, parts), url))
+                ranked.append((self._priority(url, "", depth + 1, bonus=bonus), url))
             ranked.sort(key=lambda pu: -pu[0])
             for priority, url in ranked:
                 out.append(self._request(url, site, depth=depth + 1, report_id=report_id,
@@ -389,7 +386,7 @@ class PageAnalysis:
     """What the spider needs from a page's text; never the body itself."""
     identifiers: list[Any]
     page_meta: dict[str, Any]
-    links: list[tuple[str, str, Any, str]]   # (url, registered domain, SplitResult, anchor text or "")
+    links: list[tuple[str, str, int]]   # (url, registered domain, rank bonus); media-looking URLs left out
     scripts: list[tuple[str, str]]
     refresh: str | None
     js_targets: list[str]
@@ -421,16 +418,18 @@ def analyze_page(text: str, url: str, kind: str, default_region: str | None, tex
             failed.append(f"page meta ({type(exc).__name__})")
         if "title" not in page_meta:   # page_meta answered (even None): no second pass
             _fallback_meta(page, page_meta)
-    links: list[tuple[str, str, Any, str]] = []
+    links: list[tuple[str, str, int]] = []
     scripts: list[tuple[str, str]] = []
     refresh: str | None = None
     linked: set[str] = set()
     js: list[str] = []
     if kind == "html" and page.tree is not None:
         raw_links, scripts, refresh, linked = _links(page, url, js=js)
-        # the anchor's text is read only when the URL alone does not rank the link
-        links = [(u, d, parts, "" if PRIORITY_WORDS.search(parts.path + "?" + parts.query) else _anchor_text(anchor))
-                 for u, d, parts, anchor in raw_links]
+        # Ranked and screened here (in the worker when there is one), so the crawl process
+        # only compares domains: never-media layer a drops media-looking URLs before any
+        # request object exists; the anchor's text is read only when the URL does not rank it.
+        links = [(u, d, link_bonus(parts, anchor)) for u, d, parts, anchor in raw_links
+                 if not never_media.media_url_reason(u)]
     if page_meta.get("linked_domains"):
         linked.update(page_meta["linked_domains"])
     visible = page.visible_text if kind in ("html", "text") else ""   # scripts: not visible text
@@ -812,6 +811,14 @@ def _links(page: Page, page_url: str, js: list[str] | None = None
             if target:
                 refresh = urljoin(base, target)
     return links, scripts, refresh, domains
+
+
+def link_bonus(parts: Any, anchor: Any) -> int:
+    """10 for a contact / payment / join / checkout / about / order-like link (by its path
+    and query, else its anchor text), else 0. The host says nothing: "shop-f.co.uk"."""
+    if PRIORITY_WORDS.search(parts.path + "?" + parts.query) or PRIORITY_WORDS.search(_anchor_text(anchor)):
+        return 10
+    return 0
 
 
 def _anchor_text(anchor: Any) -> str:
