@@ -43,6 +43,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
 META_REASON = "never_media"
+# request -> the first bytes the streaming sniffer passed (unencoded bodies only)
+_SNIFFED: "weakref.WeakKeyDictionary[Any, bytes]" = weakref.WeakKeyDictionary()
 
 # -- layer a: extensions ----------------------------------------------------------------
 # Grouped so the docs and the tests can show why each one is here.  ".ts" is MPEG transport
@@ -331,6 +333,11 @@ class NeverMediaMiddleware:
             request.meta[META_REASON] = reason
             self._refuse_stat("sniff")
             raise StopDownload(fail=True)
+        if not encoded:
+            # these are the body's own first bytes (nothing will decode them): the body
+            # middleware need not sniff them again. Keyed by the request object, not its
+            # meta, which a redirect copies to the next hop.
+            _SNIFFED[request] = bytes(buf)
 
 
 class NeverMediaBodyMiddleware:
@@ -348,9 +355,11 @@ class NeverMediaBodyMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status in (301, 302, 303, 307, 308) and response.headers.get(b"Location"):
             return response
-        mime = mime_of(response.headers.get(b"Content-Type"))
-        reason = content_type_reason(response.headers.get(b"Content-Type")) or \
-            sniff_reason(response.body[:SNIFF_BYTES], declared_type=mime)
+        ctype = response.headers.get(b"Content-Type")
+        reason = content_type_reason(ctype)
+        sniffed = _SNIFFED.pop(request, None)
+        if not reason and not (sniffed and response.body.startswith(sniffed)):
+            reason = sniff_reason(response.body[:SNIFF_BYTES], declared_type=mime_of(ctype))
         if reason:
             request.meta[META_REASON] = reason
             if self.stats is not None:

@@ -233,6 +233,46 @@ def test_decompressed_body_is_sniffed_after_httpcompression():
     assert mw.process_response(req, page) is page
 
 
+def test_body_sniffed_on_the_stream_is_not_sniffed_twice_but_a_redirect_hop_is():
+    """The body middleware skips bytes the streaming sniffer already passed for this very
+    request; a redirected request (meta copied) and any body that does not start with
+    those bytes are sniffed again."""
+    from crawler import never_media
+
+    crawler = crawler_for()
+    stream = build_from_crawler(NeverMediaMiddleware, crawler)  # noqa: F841 (signals hold weak refs)
+    body_mw = build_from_crawler(NeverMediaBodyMiddleware, crawler)
+    first = b"<html><body>" * 8
+    req = Request("http://shop-a.se/start.html")
+    _signal(crawler, signals.headers_received, headers=Headers({"Content-Type": "text/html"}),
+            body_length=len(first), request=req)
+    assert _signal(crawler, signals.bytes_received, data=first, request=req) is None
+    calls = []
+    real = never_media.sniff_reason
+
+    def counting(*args, **kwargs):
+        calls.append(args[0][:12])
+        return real(*args, **kwargs)
+
+    never_media.sniff_reason = counting
+    try:
+        page = HtmlResponse(req.url, body=first, headers={"Content-Type": "text/html"})
+        assert body_mw.process_response(req, page) is page
+        assert calls == []                      # passed on the stream: not sniffed again
+        # the next hop of a redirect carries the same meta, never the stream's verdict
+        hop = req.replace(url="http://shop-a.se/next.html")
+        short_jpeg = HtmlResponse(hop.url, body=MEDIA_HEADS["jpeg"][:6], headers={"Content-Type": "text/html"})
+        with pytest.raises(MediaRefused, match="JPEG"):
+            body_mw.process_response(hop, short_jpeg)
+        # a second response for the first request (verdict used once) is sniffed
+        again = HtmlResponse(req.url, body=MEDIA_HEADS["png"] + b"\x00" * 50, headers={"Content-Type": "text/html"})
+        with pytest.raises(MediaRefused, match="PNG"):
+            body_mw.process_response(req, again)
+    finally:
+        never_media.sniff_reason = real
+    assert len(calls) == 2
+
+
 # ---- layer d: the size cap also holds while decompressing ------------------------------
 def test_gzip_bomb_stops_at_the_cap_with_bounded_memory():
     from crawler.fakeweb.http import gzip_bomb
