@@ -291,7 +291,8 @@ class DistributedStorePipeline(StorePipeline):
         from crawler.items import SiteDoneItem
 
         if isinstance(item, SiteDoneItem) and hasattr(spider, "ack"):
-            spider.ack(item.domain)   # after StorePipeline's commit: the rows are durable
+            store.commit()            # the rows are durable before the job leaves Redis
+            spider.ack(item.domain)
         return out
 
 

@@ -203,8 +203,8 @@ class StorePipeline:
         elif isinstance(item, FetchErrorItem):
             store.error(item)
         elif isinstance(item, SiteDoneItem):
+            # Committed with the rest, within a second: a site whose done-row was not yet
+            # committed when the crawl was killed is simply crawled again by --resume.
             store.site(item)
-            store.commit()   # a finished site is what --resume relies on: make it durable now
-            return item
         store.maybe_commit()
         return item

@@ -39,6 +39,8 @@ def row_key(*parts: Any) -> str:
 
 
 def dumps(value: Any) -> str:
+    if not value and isinstance(value, (list, tuple)):
+        return "[]"   # most flags, cookie and chain lists: no encoder round trip
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
