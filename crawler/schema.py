@@ -462,44 +462,43 @@ def _setup_with_retry(db: sqlite_utils.Database, *, seconds: float = 30.0) -> No
             delay = min(delay * 2, 1.0)
 
 
-def _schema_complete(db: sqlite_utils.Database) -> bool:
-    """True when every table, column and index of TABLES is already there (no lock needed)."""
+def _missing(db: sqlite_utils.Database) -> list[tuple[Table, bool, list[Column], list[tuple[str, ...]]]]:
+    """Per table of TABLES that needs work: (spec, table missing, missing columns, missing indexes)."""
     names = set(db.table_names())
-    if MIGRATIONS not in names:
-        return False
+    out = []
     for spec in TABLES:
         if spec.name not in names:
-            return False
+            out.append((spec, True, [], [tuple(cols) for cols in spec.indexes]))
+            continue
         table = db[spec.name]
         have = {c.name for c in table.columns}
-        if any(col.name not in have for col in spec.columns):
-            return False
         existing = {tuple(ix.columns) for ix in table.indexes}
-        if any(tuple(cols) not in existing for cols in spec.indexes):
-            return False
-    return True
+        cols = [col for col in spec.columns if col.name not in have]
+        indexes = [tuple(ix) for ix in spec.indexes if tuple(ix) not in existing]
+        if cols or indexes:
+            out.append((spec, False, cols, indexes))
+    return out
+
+
+def _schema_complete(db: sqlite_utils.Database) -> bool:
+    """True when every table, column and index of TABLES is already there (no lock needed)."""
+    return MIGRATIONS in db.table_names() and not _missing(db)
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create missing tables, columns and indexes. Idempotent."""
     if MIGRATIONS not in db.table_names():
         db[MIGRATIONS].create({"name": str, "applied_at": str}, pk="name")
-    for spec in TABLES:
+    for spec, create, cols, indexes in _missing(db):
         table = db[spec.name]
-        if not table.exists():
+        if create:
             table.create(spec.column_types, pk=spec.pk, not_null=set(spec.not_null) or None)
             db[MIGRATIONS].insert({"name": f"create:{spec.name}", "applied_at": utcnow()}, replace=True)
-        else:
-            have = {c.name for c in table.columns}
-            for col in spec.columns:
-                if col.name not in have:
-                    table.add_column(col.name, col.type)
-                    db[MIGRATIONS].insert({"name": f"add:{spec.name}.{col.name}", "applied_at": utcnow()},
-                                          replace=True)
-        existing = {tuple(ix.columns) for ix in table.indexes}
-        for cols in spec.indexes:
-            if tuple(cols) not in existing:
-                table.create_index(list(cols), if_not_exists=True)
+        for col in cols:
+            table.add_column(col.name, col.type)
+            db[MIGRATIONS].insert({"name": f"add:{spec.name}.{col.name}", "applied_at": utcnow()}, replace=True)
+        for ix in indexes:
+            table.create_index(list(ix), if_not_exists=True)
 
 
 def describe() -> dict[str, Any]:
