@@ -179,9 +179,10 @@ class ReportedSiteSpider(Spider):
             for request in requests:
                 yield request
 
-    def _priority(self, url: str, anchor: Any, depth: int, parts: Any = None, bonus: int | None = None) -> int:
+    def _priority(self, url: str, depth: int, bonus: int | None = None) -> int:
+        """Shallower first; a contact/payment-like link (``link_bonus``) first within a depth."""
         if bonus is None:
-            bonus = link_bonus(parts or urlsplit(url), anchor)
+            bonus = link_bonus(urlsplit(url), "")
         return (self.max_depth - depth) * 100 + bonus
 
     # ---- responses -------------------------------------------------------------------
@@ -298,11 +299,11 @@ class ReportedSiteSpider(Spider):
                 hop = {"url": response.url, "status": response.status, "kind": how}
                 out.append(self._request(target, site, depth=depth, report_id=report_id,
                                          chain=[*chain, hop], referer=response.url,
-                                         priority=self._priority(target, "", depth) + 50))
+                                         priority=self._priority(target, depth) + 50))
         for src, src_domain in scripts:
             if src_domain == final_domain and _url_key(src) not in site.seen:
                 out.append(self._request(src, site, depth=depth, resource="script", report_id=report_id,
-                                         referer=response.url, priority=self._priority(src, "", depth) + 5))
+                                         referer=response.url, priority=self._priority(src, depth) + 5))
         if depth < self.max_depth:
             # Ranked here, not only in the scheduler: the engine starts downloads while a
             # callback's output is still being enqueued, so the order of the output counts.
@@ -311,7 +312,7 @@ class ReportedSiteSpider(Spider):
                 if domain != final_domain or url in site.seen:
                     continue
                 site.seen.add(url)
-                ranked.append((self._priority(url, "", depth + 1, bonus=bonus), url))
+                ranked.append((self._priority(url, depth + 1, bonus), url))
             ranked.sort(key=lambda pu: -pu[0])
             for priority, url in ranked:
                 out.append(self._request(url, site, depth=depth + 1, report_id=report_id,
