@@ -1,4 +1,4 @@
-"""WHOIS over port 43: our own small client for transport, python-whois's parser for the text.
+"""WHOIS over port 43: our own small client for transport, our own reader for the text.
 
 Transport (``WhoisClient``): one TCP connection per query, a timeout per read and per
 query, a size cap, per-server pacing and back-off (``enrich.ratelimit``).  The server is
@@ -8,10 +8,9 @@ whois.iana.org, whose ``refer:`` line names its server; thin registries (.com, .
 next.  ``MERCHINTEL_WHOIS_SERVER=h:p`` sends every one of those queries to h:p (the query
 text still says which server it was meant for: ``domain x.com`` is Verisign's syntax).
 
-Parsing (``parse_whois``): ``whois.parser.WhoisEntry.load(domain, text)`` from
-python-whois, then our own small fallbacks for the fields it misses on some formats
-(IANA id and abuse e-mail everywhere, Nominet's and SIDN's indented sections, DENIC, TCI,
-Tonic).
+Parsing (``parse_whois``): ``enrich.whois_parse`` reads every layout of the corpus of real
+answers in tests/whois_corpus (it replaced python-whois's parser after measurement: the
+comparison is in docs/enrich.md); here its fields get the redaction flag and a status.
 
 >>> r = parse_whois("shop-a.se", "domain: shop-a.se\\nholder: (hidden)\\ncreated: 2008-05-12\\n"
 ...                 "expires: 2027-05-12\\nnserver: ns1.loopia.se\\nstatus: ok\\nregistrar: Loopia AB\\n")
@@ -24,7 +23,6 @@ Tonic).
 from __future__ import annotations
 
 import json
-import logging
 import re
 import socket
 import time
@@ -34,14 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from enrich.ratelimit import RateLimiter
-from enrich.rdap import iso_date, is_redacted
+from enrich.whois_parse import fields, is_redaction
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_BYTES = 256_000          # WHOIS answers are a few kB; cap what a hostile server can push
 MAX_REFERRALS = 2
 RETRIES_ON_THROTTLE = 2
 
-logging.getLogger("whois").setLevel(logging.CRITICAL)  # python-whois logs parse misses loudly
 
 RATE_LIMIT = re.compile(
     r"limit exceeded|rate limit (?:has been |was )?exceeded|query rate limit|too many (?:requests|queries|connections)"
@@ -64,7 +61,7 @@ def is_rate_limited(text: str) -> bool:
 
 
 NOT_FOUND = re.compile(
-    r"^\s*(?:no match for|not found|no entries found|no data found|domain not found|status:\s*free"
+    r"^\s*(?:no match for|not found|no entries found|no data found|domain not found|domain \"[^\"]*\" not found|status:\s*free"
     r"|no object found|object does not exist|% no such domain|.*\bis free\s*$|.*\bis available for"
     r"|no matching record)", re.I | re.M)
 
@@ -237,105 +234,16 @@ class WhoisClient:
 # Parsing
 # ---------------------------------------------------------------------------------------
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_LABELS: dict[str, tuple[str, ...]] = {
-    "created": ("creation date", "created", "registered on", "registered", "created on", "registration time",
-                "domain registration date", "registration date", "domain record activated"),
-    "updated": ("updated date", "last updated", "modified", "changed", "last edited on", "last modified",
-                "last-update"),
-    "expires": ("registry expiry date", "registrar registration expiration date", "expiry date", "expires",
-                "paid-till", "expires on", "expiration date", "expire date", "renewal date", "valid until"),
-    "registrar": ("registrar", "sponsoring registrar", "registrar name", "registrar organization"),
-    "registrar_iana_id": ("registrar iana id", "sponsoring registrar iana id"),
-    "registrar_url": ("registrar url", "url"),
-    "abuse_email": ("registrar abuse contact email", "abuse contact email", "abuse-mailbox", "abuse email"),
-    "abuse_phone": ("registrar abuse contact phone", "abuse contact phone"),
-    "registrant_org": ("registrant organization", "registrant organisation", "org", "organisation",
-                       "registrant", "holder", "owner"),
-    "registrant_name": ("registrant name", "registrant contact name", "person"),
-    "registrant_country": ("registrant country", "registrant country code", "country", "countrycode"),
-    "registrant_email": ("registrant email", "registrant contact email", "e-mail"),
-    "nameservers": ("name server", "nserver", "nameserver", "name servers", "domain nameservers",
-                    "primary host name", "secondary host name", "nameservers", "dns"),
-    "statuses": ("domain status", "status", "state", "registration status"),
-}
-_LABEL_INDEX = {label: key for key, labels in _LABELS.items() for label in labels}
-_LIST_KEYS = {"nameservers", "statuses"}
-
-
-def _label_values(text: str) -> dict[str, list[str]]:
-    """``Label: value`` lines and indented sections (``Registrar:\\n    Name``) -> {field: [values]}."""
-    out: dict[str, list[str]] = {}
-    section: str | None = None
-    for line in text.splitlines():
-        if not line.strip():
-            section = None
-            continue
-        if line.lstrip().startswith(("%", "#", ">>>", "NOTICE", "TERMS")):
-            continue
-        m = re.match(r"^\s*([A-Za-z][A-Za-z0-9 /'._-]{1,60}?)\s*\.*:\s*(.*)$", line)
-        indented = line[:1].isspace()
-        if m:
-            label, value = m.group(1).strip().lower(), m.group(2).strip()
-            key = _LABEL_INDEX.get(label)
-            if value:
-                if key:
-                    out.setdefault(key, []).append(value)
-                if not indented:
-                    section = None
-            else:
-                section = key  # "Registrar:" then indented lines (Nominet, SIDN)
-            continue
-        if section and indented:
-            out.setdefault(section, []).append(line.strip())
-    return out
-
-
-def _first(value: Any) -> Any:
-    if isinstance(value, list):
-        return value[0] if value else None
-    return value
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _clean_ns(value: str) -> str | None:
-    token = value.strip().split()[0] if value.strip() else ""
-    token = token.rstrip(".").lower()
-    if "." not in token or not re.match(r"^[a-z0-9.-]+$", token):
-        return None
-    return token
-
-
-def _clean_status(value: str) -> list[str]:
-    value = re.sub(r"\s*\(?https?://\S+\)?", "", value).strip()
-    parts = [p.strip() for p in value.split(",")] if "," in value else [value]
-    return [p for p in parts if p]
-
-
-def _python_whois(domain: str, text: str) -> tuple[dict[str, Any], bool]:
-    """python-whois's fields (may be empty) and whether it said 'not found'."""
-    try:
-        from whois.exceptions import WhoisDomainNotFoundError
-        from whois.parser import WhoisEntry
-    except ImportError:  # pragma: no cover - a declared dependency
-        return {}, False
-    try:
-        entry = WhoisEntry.load(domain, text)
-    except WhoisDomainNotFoundError:
-        return {}, True
-    except Exception:  # its per-TLD parsers raise on formats they do not expect: use ours
-        return {}, False
-    return dict(entry), False
+REGISTRANT_FIELDS = ("registrant_name", "registrant_org", "registrant_country", "registrant_email")
+PRIVACY_ORG = re.compile(r"privacy|proxy|withheld|whoisguard|redacted|protected", re.I)
 
 
 def parse_whois(domain: str, text: str) -> dict[str, Any]:
     """WHOIS text -> the registration fields stored in whois_records, plus ``status``.
 
     ``status`` is ``ok``, ``not_found`` or ``error`` (no registration field found: garbage).
+    The fields come from ``enrich.whois_parse`` (chosen by measurement, docs/enrich.md);
+    here redaction markers and privacy services become the ``redacted`` flag.
     """
     rec: dict[str, Any] = {"registrar": None, "registrar_iana_id": None, "registrar_url": None,
                            "created": None, "updated": None, "expires": None, "statuses": [],
@@ -346,56 +254,15 @@ def parse_whois(domain: str, text: str) -> dict[str, Any]:
     if not text.strip():
         rec.update(status="error", error="empty WHOIS answer")
         return rec
-    pw, not_found = _python_whois(domain, text)
-    if not_found:
-        rec.update(status="not_found", error="the registry says the domain is not registered")
-        return rec
-    ours = _label_values(text)
+    got = fields(domain, text)
+    rec["redacted"] = int(bool(got.pop("_redacted_seen", False)))
+    for key in rec:
+        if key in got:
+            rec[key] = got[key]
 
-    def pick(key: str, *pw_keys: str) -> Any:
-        for k in pw_keys:
-            v = _first(pw.get(k))
-            if v not in (None, "", []):
-                return v
-        return _first(ours.get(key))
-
-    rec["registrar"] = pick("registrar", "registrar")
-    rec["registrar_iana_id"] = pick("registrar_iana_id", "registrar_id")
-    rec["registrar_url"] = pick("registrar_url", "registrar_url")
-    rec["created"] = iso_date(pick("created", "creation_date", "created"))
-    rec["updated"] = iso_date(pick("updated", "updated_date"))
-    rec["expires"] = iso_date(pick("expires", "expiration_date"))
-    # Sections found by our reader are more reliable than python-whois's catch-all NS regexes (.uk).
-    ns_src = ours.get("nameservers") or [str(v) for v in _as_list(pw.get("name_servers"))]
-    rec["nameservers"] = sorted({n for v in ns_src if (n := _clean_ns(str(v)))})
-    st_src = [str(v) for v in _as_list(pw.get("status"))] or ours.get("statuses") or []
-    rec["statuses"] = list(dict.fromkeys(s for v in st_src for s in _clean_status(v)))
-    rec["abuse_email"] = pick("abuse_email")
-    rec["abuse_phone"] = pick("abuse_phone")
-    rec["registrant_org"] = pick("registrant_org", "org", "registrant_organization")
-    rec["registrant_name"] = pick("registrant_name", "registrant_name", "name")
-    rec["registrant_country"] = pick("registrant_country", "country", "registrant_country", "country_code")
-    rec["registrant_email"] = pick("registrant_email")
-
-    # SIDN ("Abuse Contact:" section) and others put the abuse address in a section.
-    if not rec["abuse_email"]:
-        m = re.search(r"^\s*Abuse Contact:?\s*\n((?:[ \t]+.*\n?)+)", text, re.I | re.M)
-        if m and (e := _EMAIL.search(m.group(1))):
-            rec["abuse_email"] = e.group(0)
-    if rec["registrar"]:
-        # Nominet: "Example Ltd t/a Example [Tag = EXAMPLE]"
-        rec["registrar"] = re.sub(r"\s*\[Tag = [^\]]*\]", "", str(rec["registrar"])).strip() or None
-    # Tonic (.to) answers "label nameserver" lines only.
-    if not rec["nameservers"] and "tonic" in text[:200].lower():
-        label = domain.split(".")[0].lower()
-        rec["nameservers"] = sorted({n for line in text.splitlines()
-                                     if (p := line.split()) and len(p) == 2 and p[0].lower() == label
-                                     and (n := _clean_ns(p[1]))})
-
-    for key in ("registrant_org", "registrant_name", "registrant_email", "registrant_country"):
+    for key in REGISTRANT_FIELDS:
         v = rec[key]
-        if v is not None and (is_redacted(str(v)) or str(v).strip().lower() in ("(hidden)", "private person",
-                                                                                "hidden", "n/a", "-")):
+        if v is not None and (is_redaction(str(v)) or str(v).strip().lower() in ("(hidden)", "hidden", "-")):
             rec[key] = None
             rec["redacted"] = 1
     if rec["registrant_email"]:
@@ -404,14 +271,12 @@ def parse_whois(domain: str, text: str) -> dict[str, Any]:
             rec["registrant_email"] = None
         elif is_privacy_email(email):
             rec["redacted"] = 1
-    if rec["registrant_org"] and re.search(r"privacy|proxy|withheld|whoisguard|redacted", str(rec["registrant_org"]), re.I):
+    if rec["registrant_org"] and PRIVACY_ORG.search(str(rec["registrant_org"])):
+        rec["registrant_org"] = None   # a privacy service is not the registrant: no observation from it
         rec["redacted"] = 1
     if rec["registrant_country"]:
         c = str(rec["registrant_country"]).strip()
         rec["registrant_country"] = c.upper() if len(c) == 2 else c
-    if rec["abuse_email"]:
-        e = _EMAIL.search(str(rec["abuse_email"]))
-        rec["abuse_email"] = e.group(0).lower() if e else None
     if rec["registrar_iana_id"] is not None:
         rec["registrar_iana_id"] = str(rec["registrar_iana_id"]).strip() or None
     for key in ("registrar", "registrar_url", "registrant_org", "registrant_name", "abuse_phone"):
@@ -420,10 +285,12 @@ def parse_whois(domain: str, text: str) -> dict[str, Any]:
 
     found = any(rec[k] for k in ("registrar", "created", "expires", "updated", "nameservers", "statuses"))
     if not found:
-        if not_found or NOT_FOUND.search(text[:3000]):
+        if NOT_FOUND.search(text[:3000]):
             rec.update(status="not_found", error="the registry says the domain is not registered")
         else:
             rec.update(status="error", error="no registration field in the WHOIS answer (garbage or truncated)")
+    elif NOT_FOUND.search(text[:3000]) and not rec["registrar"] and not rec["nameservers"] and not rec["created"]:
+        rec.update(status="not_found", error="the registry says the domain is not registered")
     return rec
 
 

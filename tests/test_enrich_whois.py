@@ -21,9 +21,9 @@ def text(name: str, registry: bool = False) -> str:
 FORMATS = [
     ("shop-a.se", False, {"registrar": "Loopia AB", "created": "2023-11-02T00:00:00Z", "expires": "2026-11-02T00:00:00Z",
                           "updated": "2024-03-01T00:00:00Z", "nameservers": ["ns1.bulletproof-dns.ru", "ns2.bulletproof-dns.ru"],
-                          "statuses": ["ok"], "redacted": 1, "registrant_org": None}),
+                          "statuses": ["active", "ok"], "redacted": 1, "registrant_org": None}),
     ("shop-nu.nu", False, {"registrar": "GleSYS AB", "registrant_org": "Nordic Leisure AB", "redacted": 0,
-                           "expires": "2027-01-20T00:00:00Z", "statuses": ["serverTransferProhibited"]}),
+                           "expires": "2027-01-20T00:00:00Z", "statuses": ["active", "serverTransferProhibited"]}),
     ("shop-a-mirror.ru", False, {"registrar": "RU-CENTER-RU", "created": "2024-03-10T09:31:15Z",
                                  "expires": "2027-03-10T21:00:00Z", "redacted": 1, "registrant_name": None,
                                  "statuses": ["REGISTERED", "DELEGATED", "UNVERIFIED"],
