@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from enrich.ratelimit import RateLimiter
-from enrich.whois_parse import fields, is_redaction
+from enrich.whois_parse import MAX_PARSE_CHARS, fields, is_redaction
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_BYTES = 256_000          # WHOIS answers are a few kB; cap what a hostile server can push
@@ -46,7 +46,7 @@ RATE_LIMIT = re.compile(
     r"|temporarily blocked|excessive querying|%ERROR:201", re.I)
 # A throttling reply is short and carries no registration field (Nominet's footer mentions
 # "query rate or volume limits" under every real answer).
-_FIELDS = re.compile(r"^\s*(?:domain(?: name)?|registrar|nserver|name servers?|status|state)\s*:", re.I | re.M)
+_FIELDS = re.compile(r"^[ \t]*(?:domain(?: name)?|registrar|nserver|name servers?|status|state)\s*:", re.I | re.M)
 
 
 def is_rate_limited(text: str) -> bool:
@@ -61,7 +61,7 @@ def is_rate_limited(text: str) -> bool:
 
 
 NOT_FOUND = re.compile(
-    r"^\s*(?:no match for|not found|no entries found|no data found|domain not found|domain \"[^\"]*\" not found|status:\s*free"
+    r"^[ \t]*(?:no match for|not found|no entries found|no data found|domain not found|domain \"[^\"]*\" not found|status:\s*free"
     r"|no object found|object does not exist|% no such domain|.*\bis free\s*$|.*\bis available for"
     r"|no matching record)", re.I | re.M)
 
@@ -250,7 +250,7 @@ def parse_whois(domain: str, text: str) -> dict[str, Any]:
                            "nameservers": [], "registrant_name": None, "registrant_org": None,
                            "registrant_country": None, "registrant_email": None, "abuse_email": None,
                            "abuse_phone": None, "redacted": 0, "status": "ok", "error": None}
-    text = text or ""
+    text = (text or "")[:MAX_PARSE_CHARS]   # hostile answers: nothing past the parser's cap is read
     if not text.strip():
         rec.update(status="error", error="empty WHOIS answer")
         return rec

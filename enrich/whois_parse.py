@@ -35,24 +35,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-MAX_PARSE_CHARS = 64_000     # real answers are < 16 kB (an IANA preamble + Verisign + a registrar: ~12 kB)
+MAX_PARSE_CHARS = 48_000     # real answers are < 16 kB (an IANA preamble + Verisign + a registrar: ~12 kB)
 MAX_LINE_CHARS = 1_000
-MAX_LINES = 2_000
+MAX_LINES = 1_000
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _HOST = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,62})?\.)+[a-z0-9-]{2,63}$")
 _IP = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]+:[0-9a-f:]*)$", re.I)
 _HANDLE = re.compile(r"^(?=.*\d)[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$")
 _COLON_KEY = re.compile(r"^(\s*)([^\s:\[%#>;][^:\t]{0,58}?)\s*\.*\s*:(?:\s+|$)(.*)$")
-_COLON_KEY_TIGHT = re.compile(r"^(\s*)([A-Za-z][A-Za-z0-9 /()._'-]{0,58}?)\s*:(.+)$")   # "key:value"
 _BRACKET_KEY = re.compile(r"^\s*\[([^\]\s][^\]]{0,40})\]\s*(.*)$")
 _TAB_KEY = re.compile(r"^(\S[^\t]{0,58}?)\t+\s*(\S.*)$")
 _SKIP = re.compile(r"^\s*(?:%|#|;|>>>|<<<|\"|\[\s|\*)|^\s*--\s*$")
 _BANNER_TAIL = re.compile(r"\]\s*\"?\s*$")
+_URL_SCHEME = re.compile(r"^\s*(?:https?|whois|rwhois)$", re.I)
 _REDACTED = re.compile(
     r"redacted|not disclosed|not shown|data protected|withheld|non-public|not available from registry|"
     r"please query the rdds|gdpr masked|statutory masking|^\(?hidden\)?$|^private person$|^n/?a$|^-+$|^none$|"
-    r"^not applicable$|^\*+n/a\*+$|data not disclosed|identity protect|contact privacy inc\. customer \d+", re.I)
+    r"^not applicable$|^\*+n/a\*+$|data not disclosed", re.I)
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _EARLIEST_YEAR = 1980   # "0001-01-01" (a registrar's "never") and other zero dates are no date
@@ -120,8 +120,8 @@ def read(text: str) -> list[Entry]:
             last_indent = indent
             in_section += 1
             continue
-        m = _COLON_KEY.match(line) or _COLON_KEY_TIGHT.match(line)
-        if m and not re.match(r"^\s*https?$", m.group(2), re.I):
+        m = _COLON_KEY.match(line)
+        if m and not _URL_SCHEME.match(m.group(2)):
             key, value = _norm_key(m.group(2)), m.group(3).strip()
             if not value:
                 pending_header = (key, indent)
@@ -146,7 +146,7 @@ def read(text: str) -> list[Entry]:
             out.append(Entry(section, None, line.strip(), block, in_section))
             in_section += 1
             continue
-        if indent == 0 and len(line) <= 60 and len(line.split()) <= 6:
+        if indent == 0 and len(line) <= 60 and len(line.split()) <= 6 and not line.endswith((".", "!", ",")):
             section, section_indent, in_section = _norm_key(line.split("\t")[0]), -1, 0  # bare heading
             last = None
             continue
@@ -264,13 +264,13 @@ STATUS_KEYS = {"domain status", "status", "state", "registration status", "renew
                "eppstatus", "domain state"}
 STATUS_SECTIONS = {"registration status", "flags", "status", "domain status"}
 CONTACT_BLOCK_KEYS = {"nic-hdl", "nic-hdl-br", "person", "contact", "e-mail", "personname", "address", "phone"}
-ORG_KEYS = [[(None, "registrant organization"), (None, "registrant organisation"), (None, "registrant"),
+ORG_KEYS = [[("*", "registrant organization"), ("*", "registrant organisation"), (None, "registrant"),
              (None, "domain holder"), (None, "owner"), (None, "org"), (None, "organization name"),
              ("organization using domain name", "organization name"), ("registrant", "organization"),
              ("registrant", "organisation"), ("registrant", "name"), ("registrant", None), ("holder", "name"),
              (None, "holder"), (None, "登録者名"), (None, "registrant name (organization)"),
              (None, "registrant contact organisation"), (None, "registrant org")]]
-COUNTRY_KEYS = [[(None, "registrant country"), (None, "registrant country code"), ("registrant", "country"),
+COUNTRY_KEYS = [[("*", "registrant country"), ("*", "registrant country code"), ("registrant", "country"),
                  ("holder", "country"), ("organization using domain name", "country"),
                  (None, "registrant contact country")]]
 
@@ -338,7 +338,8 @@ def _ua_registrant(blocks) -> tuple[str | None, str | None]:
 
 def fields(domain: str, text: str) -> dict[str, Any]:
     """The registration fields of one answer (None / [] where it publishes none)."""
-    entries = read(text or "")
+    text = (text or "")[:MAX_PARSE_CHARS]
+    entries = read(text)
     blocks = _blocks(entries)
     tld = domain.lower().rstrip(".").rsplit(".", 1)[-1]
     rec: dict[str, Any] = {}
@@ -361,7 +362,7 @@ def fields(domain: str, text: str) -> dict[str, Any]:
                 ns.append(n)
     if not ns and text.lstrip().startswith("Tonic whoisd"):   # .to: "<label> <nameserver>" lines
         label = domain.split(".")[0].lower()
-        for line in text[:MAX_PARSE_CHARS].splitlines()[1:MAX_LINES]:
+        for line in text.splitlines()[1:MAX_LINES]:
             p = line.split()
             if len(p) == 2 and p[0].lower() == label and (n := clean_ns(p[1])) and n not in ns:
                 ns.append(n)
