@@ -298,6 +298,8 @@ TABLES += [
         C("error", str, "One-line reason when status is not ok."),
         C("fetched_at", str, "UTC time of the lookup."),
         C("expires_at", str, "UTC time the cached record goes stale."),
+        C("field_sources", str, "JSON {field: server}: which server (RDAP base, registry or registrar WHOIS) said each field."),
+        C("referrals", str, "JSON list of the queries in order: {server, query, role (rdap, iana, registry, registrar), outcome}."),
     ), pk="domain", indexes=(("registrar",),)),
     Table(ABUSE_CONTACTS, "Whom to notify about a site: registrar, hosting network, AS, payment processors.", (
         C("key", str, "row_key(domain, contact, source)."),

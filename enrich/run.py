@@ -33,7 +33,7 @@ from enrich.contacts import store_contacts
 from enrich.dns import RECORD_TYPES, DNSResult, norm_name, query_many, soa_email, txt_identifiers
 from enrich.rdap import RDAPClient, parse_autnum, parse_domain, parse_ip_network
 from enrich.ratelimit import RateLimiter
-from enrich.whois import WhoisClient, is_privacy_email, merge_records, parse_whois
+from enrich.whois import RECORD_FIELDS, WhoisClient, is_privacy_email, merge_answers, parse_whois
 
 RAW_CAP = 100_000
 REG_WORKERS = 8
@@ -111,7 +111,10 @@ def lookup_registration(domain: str, rdap: RDAPClient, whois: WhoisClient) -> di
     if r is not None and r.status == "ok":
         rec = parse_domain(r.data or {})
         if rec["registrar"] or rec["created"] or rec["nameservers"]:
-            row.update(rec, source="rdap", server=r.server, status="ok", raw=(r.raw or "")[:RAW_CAP], error=None)
+            row.update(rec, source="rdap", server=r.server, status="ok", raw=(r.raw or "")[:RAW_CAP], error=None,
+                       field_sources=dumps({k: r.server for k in RECORD_FIELDS if rec.get(k)}),
+                       referrals=dumps([{"server": r.server, "query": f"domain/{domain}", "role": "rdap",
+                                         "outcome": "ok"}]))
             return row
         notes.append("rdap: answer without registration data")
     elif r is not None and r.status != "not_found":  # a 404 just means "ask WHOIS"; failures are noted
@@ -119,13 +122,12 @@ def lookup_registration(domain: str, rdap: RDAPClient, whois: WhoisClient) -> di
     w = whois.lookup(domain)
     servers = ", ".join(reversed(w.servers))
     raw = "\n".join(f"# whois {s}\n{t}" for s, t in w.texts)[:RAW_CAP]
+    row["referrals"] = dumps(w.chain)
     if w.status in ("ok",):
-        domain_texts = [(s, t) for s, t in w.texts if s != whois_iana()]
-        rec = parse_whois(domain, domain_texts[0][1])
-        for _s, t in domain_texts[1:]:
-            extra = parse_whois(domain, t)
-            if extra["status"] == "ok":
-                rec = merge_records(rec, extra)
+        parts = [(srv, role, parse_whois(domain, t)) for srv, role, t in w.answers()]
+        parts = parts[:1] + [p for p in parts[1:] if p[2]["status"] == "ok"]
+        rec, sources = merge_answers(parts)
+        row["field_sources"] = dumps(sources)
         status, error = rec.pop("status"), rec.pop("error")
         if status == "ok" and (w.error or notes):
             # the registrar referral failed, or RDAP did: the record stands, the note is kept
@@ -142,6 +144,24 @@ def lookup_registration(domain: str, rdap: RDAPClient, whois: WhoisClient) -> di
                status=w.status if w.status == "rate_limited" else "error", raw=raw or None,
                error="; ".join(n for n in notes if n)[:500])
     return row
+
+
+def whois_name(domain: str, hostnames: Iterable[str] = ()) -> str:
+    """The name to ask the registry about for a site: its registered domain, except where that
+    is itself a second-level registry (``spb.ru``): then the third-level name its hosts are
+    registered as (``iac.spb.ru``).
+
+    >>> whois_name("spb.ru", ["www.iac.spb.ru", "spb.ru"]), whois_name("example.co.uk", ["www.example.co.uk"])
+    ('iac.spb.ru', 'example.co.uk')
+    """
+    from enrich.whois import registration_name, server_map
+
+    if domain in server_map().get("suffixes", {}):
+        for h in hostnames:
+            name = registration_name(h)
+            if name != domain:
+                return name
+    return registration_name(domain)
 
 
 def whois_iana() -> str:
@@ -176,6 +196,7 @@ class Enricher:
         self.concurrency = int(cfg.get("enrich_concurrency", 64) or 64)
         self.allow_private = bool(cfg.get("allow_private"))
         self.rdap, self.whois = make_clients(cfg, rdap_log=rdap_log, whois_log=whois_log)
+        self._whois_names: dict[str, str] = {}
         self.stats: dict[str, Any] = {"domains": 0, "names": 0, "dns_queries": 0, "dns_cached": 0,
                                       "dns_failures": 0, "ips": 0, "rdap_queries": 0, "whois_queries": 0,
                                       "registrations": 0, "registration_cached": 0, "registration_errors": 0,
@@ -286,6 +307,7 @@ class Enricher:
 
         # 3. Registration, IP networks, autnums (RDAP/WHOIS)
         if self.registration:
+            self._whois_names = {d: whois_name(d, ns) for d, ns in targets.items() if not _is_ip(d)}
             self._registrations([d for d in targets if not _is_ip(d)], ips, asns)
 
         # 4. Observations and contacts
@@ -358,7 +380,7 @@ class Enricher:
             kind, key = job
             try:
                 if kind == "domain":
-                    return kind, key, lookup_registration(key, self.rdap, self.whois)
+                    return kind, key, lookup_registration(self._whois_names.get(key, key), self.rdap, self.whois)
                 r = self.rdap.get(kind, key)
                 if r is None:
                     return kind, key, {"status": "error", "error": "no RDAP server known for it"}

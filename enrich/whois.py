@@ -92,10 +92,110 @@ def tld_of(domain: str) -> str:
     return domain.lower().rstrip(".").rsplit(".", 1)[-1]
 
 
+def registry_suffix(name: str) -> str | None:
+    """The second-level registry (``spb.ru``) a name is registered under, if the map knows one."""
+    name = name.lower().rstrip(".")
+    hits = [s for s in server_map().get("suffixes", {}) if name.endswith("." + s)]
+    return max(hits, key=len) if hits else None
+
+
+def registration_name(host: str) -> str:
+    """The name a registry holds for ``host``: its registered domain, or the third-level name
+    under a second-level registry (``iac.spb.ru``, not ``spb.ru``).
+
+    >>> registration_name("www.iac.spb.ru"), registration_name("shop.example.co.uk"), registration_name("spb.ru")
+    ('iac.spb.ru', 'example.co.uk', 'spb.ru')
+    """
+    from crawler.domains import registered_domain
+
+    host = host.lower().rstrip(".")
+    suffix = registry_suffix(host)
+    if suffix:
+        return host[: -len(suffix) - 1].rsplit(".", 1)[-1] + "." + suffix
+    return registered_domain(host) or host
+
+
+def snapshot_server(name: str) -> tuple[str | None, str]:
+    """(server, why) from the shipped map alone: no query.
+
+    ``why``: ``suffix spb.ru``, ``snapshot``, ``none`` (IANA lists no port-43 server for
+    the TLD) or ``unknown`` (a TLD newer than the snapshot: ask whois.iana.org).
+    """
+    m = server_map()
+    suffix = registry_suffix(name)
+    if suffix:
+        return m["suffixes"][suffix], f"suffix {suffix}"
+    tld = tld_of(name)
+    if m.get("servers", {}).get(tld):
+        return m["servers"][tld], "snapshot"
+    if tld in m.get("no_whois", []):
+        return None, "none"
+    return None, "unknown"
+
+
 def query_text(server: str, name: str) -> str:
     """The query line a server expects (``domain x.com`` for Verisign, ``-T dn,ace x.de`` for DENIC)."""
     fmt = server_map().get("query_formats", {}).get(server.lower(), "{q}")
     return fmt.format(q=name)
+
+
+IANA_TLDS_URL = "https://data.iana.org/TLD/tlds-alpha-by-domain.txt"
+
+
+def refresh_server_map(dest: Path | None = None, *, tlds: list[str] | None = None, client: "WhoisClient | None" = None,
+                       progress=None, timeout: float = 30.0) -> dict[str, int]:
+    """Rebuild the TLD -> WHOIS server snapshot from IANA (needs a network; never run by a crawl).
+
+    The TLD list comes from ``IANA_TLDS_URL`` (or ``tlds``); each TLD is asked at
+    whois.iana.org, whose ``whois:`` line names its server (none: RDAP only). The map's
+    hand-kept parts (``manual``, ``suffixes``, ``thin``, ``query_formats``) are kept. If more
+    than a tenth of the queries fail, nothing is written and ValueError says why.
+    """
+    import urllib.request
+    from datetime import datetime, timezone
+
+    dest = dest or DATA_DIR / "whois_servers.json"
+    if tlds is None:
+        req = urllib.request.Request(IANA_TLDS_URL, headers={"User-Agent": "merchintel-enrich/0.1"})
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (fixed https URL)
+            body = resp.read(1_000_000).decode("ascii", "replace")
+        tlds = [line.strip().lower() for line in body.splitlines() if line.strip() and not line.startswith("#")]
+    if not tlds:
+        raise ValueError("IANA's TLD list is empty")
+    client = client or WhoisClient(timeout=timeout, limiter=RateLimiter(min_interval=0.5, backoff_base=5.0,
+                                                                       backoff_max=120.0))
+    old = json.loads(dest.read_text("utf-8")) if dest.exists() else {}
+    iana = old.get("iana", "whois.iana.org")
+    servers: dict[str, str] = {}
+    none: list[str] = []
+    failed: list[str] = []
+    for i, tld in enumerate(tlds, 1):
+        text, error, _ = client._ask(iana, tld)
+        if not text:
+            failed.append(tld)
+            continue
+        m = re.search(r"^[ \t]*whois:[ \t]*(\S+)", text, re.I | re.M)
+        if m:
+            servers[tld] = m.group(1).strip().lower()
+        else:
+            none.append(tld)
+        if progress and i % 100 == 0:
+            progress(f"whois-servers: {i}/{len(tlds)} TLDs asked")
+    if len(failed) > len(tlds) / 10:
+        raise ValueError(f"{len(failed)} of {len(tlds)} IANA queries failed (first: {', '.join(failed[:5])})")
+    manual = {t: srv for t, srv in old.get("manual", {}).items() if t not in servers}
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    out = {"_source": f"TLD -> port-43 WHOIS server from IANA's root zone data: the TLD list at {IANA_TLDS_URL} and "
+                      f"each TLD's 'whois:' line at {iana}, asked {day} by merchintel whois-servers --refresh. "
+                      "'manual' keeps hand-added servers for TLDs IANA names none for; 'suffixes' are second-level "
+                      "registries with their own server (not in the root zone).",
+           "_date": day, "iana": iana, "servers": dict(sorted({**servers, **manual}.items())),
+           "no_whois": sorted(t for t in none if t not in manual), "manual": manual,
+           "suffixes": old.get("suffixes", {}), "thin": old.get("thin", []),
+           "query_formats": old.get("query_formats", {})}
+    dest.write_text(json.dumps(out, indent=1, ensure_ascii=False), "utf-8")
+    server_map.cache_clear()
+    return {"tlds": len(tlds), "servers": len(servers), "no_whois": len(none), "failed": len(failed)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -108,6 +208,14 @@ class WhoisResponse:
     texts: list[tuple[str, str]] = field(default_factory=list)   # (server, text) in order asked
     servers: list[str] = field(default_factory=list)
     error: str | None = None
+    # every query in order: {"server", "query", "role": iana|registry|registrar, "outcome"}
+    chain: list[dict[str, str]] = field(default_factory=list)
+
+    def answers(self) -> list[tuple[str, str, str]]:
+        """(server, role, text) of the domain's answers (registry first, then registrar); IANA's left out."""
+        roles = [c for c in self.chain if c["role"] != "iana" and c.get("outcome") in ("ok", "rate_limited")]
+        texts = [(srv, t) for srv, t in self.texts if srv not in {c["server"] for c in self.chain if c["role"] == "iana"}]
+        return [(srv, c["role"], t) for (srv, t), c in zip(texts, roles)]
 
 
 class WhoisClient:
@@ -178,16 +286,18 @@ class WhoisClient:
         return None, "unreachable", False  # pragma: no cover
 
     def server_for(self, domain: str, resp: WhoisResponse) -> str | None:
-        tld = tld_of(domain)
-        servers = server_map().get("servers", {})
-        if tld in servers:
-            return servers[tld]
+        """The registry's server: from the shipped map; whois.iana.org only for a TLD newer than it."""
+        server, why = snapshot_server(domain)
+        if server or why == "none":
+            return server
         iana = server_map().get("iana", "whois.iana.org")
+        tld = tld_of(domain)
         text, error, _ = self._ask(iana, tld)
         resp.servers.append(iana)
+        resp.chain.append({"server": iana, "query": tld, "role": "iana", "outcome": "ok" if text else "error"})
         if text:
             resp.texts.append((iana, text))
-            m = re.search(r"^\s*(?:refer|whois):\s*(\S+)", text, re.I | re.M)
+            m = re.search(r"^[ \t]*(?:refer|whois):[ \t]*(\S+)", text, re.I | re.M)
             if m:
                 return m.group(1).strip().lower()
         return None
@@ -197,12 +307,17 @@ class WhoisClient:
         resp = WhoisResponse("error")
         server = self.server_for(domain, resp)
         if not server:
-            resp.error = f"no WHOIS server known for .{tld_of(domain)} (IANA gave no referral)"
+            why = snapshot_server(domain)[1]
+            resp.error = (f"IANA lists no port-43 WHOIS server for .{tld_of(domain)} (RDAP only)" if why == "none"
+                          else f"no WHOIS server known for .{tld_of(domain)} (IANA gave no referral)")
             return resp
-        thin = tld_of(domain) in server_map().get("thin", [])
+        thin = tld_of(domain) in server_map().get("thin", []) and not registry_suffix(domain)
         for hop in range(MAX_REFERRALS + 1):
-            text, error, limited = self._ask(server, query_text(server, domain))
+            query = query_text(server, domain)
+            text, error, limited = self._ask(server, query)
             resp.servers.append(server)
+            resp.chain.append({"server": server, "query": query, "role": "registrar" if hop else "registry",
+                               "outcome": "error" if text is None else "rate_limited" if limited else "ok"})
             if text is None:
                 if hop and resp.text:  # the registrar failed; the registry's answer stands
                     resp.error = f"registrar referral {server}: {error}"
@@ -220,7 +335,7 @@ class WhoisClient:
             if hop == 0 and NOT_FOUND.search(text[:3000]) and not re.search(r"Domain Name:\s*\S", text, re.I):
                 resp.status = "not_found"
                 return resp
-            m = re.search(r"^\s*Registrar WHOIS Server:\s*(\S+)", text, re.I | re.M)
+            m = re.search(r"^[ \t]*Registrar WHOIS Server:[ \t]*(\S+)", text, re.I | re.M)
             referral = m.group(1).strip().lower() if m else ""
             referral = re.sub(r"^(?:whois|rwhois)://", "", referral).split("/")[0].split(":")[0]
             if not (thin and referral and referral != server.lower() and "." in referral):
@@ -235,6 +350,7 @@ class WhoisClient:
 # ---------------------------------------------------------------------------------------
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 REGISTRANT_FIELDS = ("registrant_name", "registrant_org", "registrant_country", "registrant_email")
+ROOT_SERVERS = re.compile(r"^[a-m]\.(?:gtld|root)-servers\.net$")   # the root's and Verisign's own servers
 PRIVACY_ORG = re.compile(r"privacy|proxy|withheld|whoisguard|redacted|protected", re.I)
 
 
@@ -260,6 +376,8 @@ def parse_whois(domain: str, text: str) -> dict[str, Any]:
         if key in got:
             rec[key] = got[key]
 
+    rec["nameservers"] = [n for n in rec["nameservers"]
+                          if not (ROOT_SERVERS.match(n) and not domain.lower().endswith(n.split(".", 1)[1]))]
     for key in REGISTRANT_FIELDS:
         v = rec[key]
         if v is not None and (is_redaction(str(v)) or str(v).strip().lower() in ("(hidden)", "hidden", "-")):
@@ -294,16 +412,33 @@ def parse_whois(domain: str, text: str) -> dict[str, Any]:
     return rec
 
 
+REGISTRAR_SIDE = ("registrant_name", "registrant_org", "registrant_country", "registrant_email", "abuse_email",
+                  "abuse_phone")
+RECORD_FIELDS = ("registrar", "registrar_iana_id", "registrar_url", "created", "updated", "expires", "statuses",
+                 "nameservers", *REGISTRAR_SIDE)
+
+
 def merge_records(registry: dict[str, Any], registrar: dict[str, Any]) -> dict[str, Any]:
     """Thin registries: the registry's dates and statuses, the registrar's contacts on top."""
-    out = dict(registry)
-    for key, value in registrar.items():
-        if key in ("status", "error"):
-            continue
-        if key in ("registrant_name", "registrant_org", "registrant_country", "registrant_email", "abuse_email",
-                   "abuse_phone") and value:
-            out[key] = value
-        elif not out.get(key) and value:
-            out[key] = value
-    out["redacted"] = int(bool(registry.get("redacted") or registrar.get("redacted")))
-    return out
+    return merge_answers([("registry", "registry", registry), ("registrar", "registrar", registrar)])[0]
+
+
+def merge_answers(parts: list[tuple[str, str, dict[str, Any]]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Merge parsed answers ``(server, role, record)`` in the order asked, keeping who said what.
+
+    The registry's answer is authoritative for what it publishes (dates, statuses, name
+    servers: its delegation); a registrar's answer adds the contacts (registrant, abuse)
+    and fills what the registry left empty. Returns the record and ``{field: server}``.
+    """
+    out: dict[str, Any] = dict(parts[0][2])
+    sources = {k: parts[0][0] for k in RECORD_FIELDS if out.get(k)}
+    for server, role, rec in parts[1:]:
+        for key in RECORD_FIELDS:
+            value = rec.get(key)
+            if not value:
+                continue
+            if (role == "registrar" and key in REGISTRAR_SIDE) or not out.get(key):
+                out[key] = value
+                sources[key] = server
+    out["redacted"] = int(any(r.get("redacted") for _, _, r in parts))
+    return out, sources

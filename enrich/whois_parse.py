@@ -44,6 +44,7 @@ _HOST = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,62})?\.)+[a-z0-9-
 _IP = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]+:[0-9a-f:]*)$", re.I)
 _HANDLE = re.compile(r"^(?=.*\d)[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$")
 _COLON_KEY = re.compile(r"^(\s*)([^\s:\[%#>;][^:\t]{0,58}?)\s*\.*\s*:(?:\s+|$)(.*)$")
+_KEY_URL = re.compile(r"^(\s*)([A-Za-z][\w -]{0,40}):(https?://\S+)$")   # RU-CENTER's "admin-contact:https://…"
 _BRACKET_KEY = re.compile(r"^\s*\[([^\]\s][^\]]{0,40})\]\s*(.*)$")
 _TAB_KEY = re.compile(r"^(\S[^\t]{0,58}?)\t+\s*(\S.*)$")
 _SKIP = re.compile(r"^\s*(?:%|#|;|>>>|<<<|\"|\[\s|\*)|^\s*--\s*$")
@@ -120,7 +121,7 @@ def read(text: str) -> list[Entry]:
             last_indent = indent
             in_section += 1
             continue
-        m = _COLON_KEY.match(line)
+        m = _COLON_KEY.match(line) or _KEY_URL.match(line)
         if m and not _URL_SCHEME.match(m.group(2)):
             key, value = _norm_key(m.group(2)), m.group(3).strip()
             if not value:
@@ -150,8 +151,6 @@ def read(text: str) -> list[Entry]:
             section, section_indent, in_section = _norm_key(line.split("\t")[0]), -1, 0  # bare heading
             last = None
             continue
-        if last is not None and last.key is not None:
-            out.append(Entry(last.section, last.key, line.strip(), block))
     return out
 
 

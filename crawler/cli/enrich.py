@@ -1,4 +1,4 @@
-"""Enrichment commands: enrich, dns, whois, contacts, rdap-bootstrap."""
+"""Enrichment commands: enrich, dns, whois, whois-servers, contacts, rdap-bootstrap."""
 
 from __future__ import annotations
 
@@ -118,6 +118,10 @@ def dns_cmd(name, types, nameservers, dns_timeout, fmt):
 WHOIS_FIELDS = ("domain", "source", "status", "registrar", "registrar_iana_id", "registrar_url", "created", "updated",
                 "expires", "statuses", "nameservers", "registrant_name", "registrant_org", "registrant_country",
                 "registrant_email", "abuse_email", "abuse_phone", "redacted", "server", "error", "fetched_at")
+# fields a registry may or may not publish: those without a value are listed under "absent"
+REGISTRATION_FIELDS = ("registrar", "registrar_iana_id", "registrar_url", "created", "updated", "expires", "statuses",
+                       "nameservers", "registrant_name", "registrant_org", "registrant_country", "registrant_email",
+                       "abuse_email", "abuse_phone")
 
 
 @main.command("whois")
@@ -132,16 +136,19 @@ def whois_cmd(domain, refresh, raw, db, rdap_url, whois_server, fmt):
     """Registration of DOMAIN: RDAP first, WHOIS (port 43) where RDAP is missing or fails.
 
     Prints registrar, IANA id, dates, statuses, name servers, registrant (where not
-    redacted), registrar abuse contact and "source": "rdap" or "whois". A fresh record in
-    an existing database is reused; a new one is stored there.
+    redacted), registrar abuse contact, "source" (rdap or whois) and "server"; "referrals"
+    lists every query in order (RDAP, whois.iana.org, registry, registrar), "field_sources"
+    which server said each field, and "absent" the fields no answer published. A name
+    under a second-level registry (x.spb.ru) is asked as that registration, not as spb.ru.
+    A fresh record in an existing database is reused; a new one is stored there.
     """
-    from crawler.domains import registered_domain
     from crawler.schema import WHOIS_RECORDS, dumps, open_db
     from enrich import cache
     from enrich.run import lookup_registration, make_clients
+    from enrich.whois import registration_name
 
     cfg = config_from(db=db, rdap_url=rdap_url, whois_server=whois_server)
-    name = registered_domain(_domain_arg(domain))
+    name = registration_name(_domain_arg(domain))
     store = open_db(cfg.db) if Path(cfg.db).exists() else None
     now = cache.now_dt(cfg)
     row = None
@@ -149,8 +156,8 @@ def whois_cmd(domain, refresh, raw, db, rdap_url, whois_server, fmt):
         for r in store.query(f"SELECT * FROM [{WHOIS_RECORDS}] WHERE domain = ?", [name]):
             if cache.is_fresh(r, cache.iso(now)):
                 row = dict(r)
-                row["statuses"] = json.loads(row["statuses"] or "[]")
-                row["nameservers"] = json.loads(row["nameservers"] or "[]")
+                for key in ("statuses", "nameservers", "referrals", "field_sources"):
+                    row[key] = json.loads(row.get(key) or ("{}" if key == "field_sources" else "[]"))
     if row is None:
         rdap, whois = make_clients(cfg)
         row = lookup_registration(name, rdap, whois)
@@ -162,8 +169,14 @@ def whois_cmd(domain, refresh, raw, db, rdap_url, whois_server, fmt):
                           expires_at=cache.later(now, days * 86400 if ok else cache.ERROR_RETRY_SECONDS))
             if ok:
                 store[WHOIS_RECORDS].upsert(stored, pk="domain")
+        for key in ("referrals", "field_sources"):
+            if isinstance(row.get(key), str):
+                row[key] = json.loads(row[key])
     out = {k: row.get(k) for k in WHOIS_FIELDS}
     out["redacted"] = bool(out.get("redacted"))
+    out["referrals"] = row.get("referrals") or []
+    out["field_sources"] = row.get("field_sources") or {}
+    out["absent"] = [k for k in REGISTRATION_FIELDS if row.get(k) in (None, "", [])] if row.get("status") == "ok" else []
     if raw:
         out["raw"] = row.get("raw")
     if row.get("status") not in ("ok", "not_found"):
@@ -171,9 +184,51 @@ def whois_cmd(domain, refresh, raw, db, rdap_url, whois_server, fmt):
     if fmt == "json":
         emit_json(out)
     else:
-        emit_table([{"field": k, "value": v} for k, v in out.items() if k != "raw"], max_width=100)
+        rows = [{"field": k, "value": v, "from": out["field_sources"].get(k, "")}
+                for k, v in out.items() if k not in ("raw", "referrals", "field_sources", "absent")]
+        rows.append({"field": "referrals", "value": " -> ".join(f"{c['server']} ({c['role']}, {c['outcome']})"
+                                                               for c in out["referrals"]), "from": ""})
+        rows.append({"field": "absent", "value": ", ".join(out["absent"]), "from": ""})
+        emit_table(rows, max_width=100)
         if raw and out.get("raw"):
             click.echo("\n" + out["raw"])
+
+
+@main.command("whois-servers")
+@click.argument("tlds", nargs=-1)
+@click.option("--refresh", is_flag=True, help="Rebuild the snapshot from IANA's root zone data (needs a network).")
+@format_option("json", "table")
+def whois_servers_cmd(tlds, refresh, fmt):
+    """Show (or --refresh) the shipped TLD -> WHOIS server snapshot that picks port-43 servers.
+
+    With TLDS (``se``, ``spb.ru``, ``xn--p1ai``) prints the server each would be asked at
+    and why (snapshot, second-level registry, none: RDAP only, unknown: newer than the
+    snapshot, asked at whois.iana.org at lookup time). Nothing fetches the snapshot during
+    a crawl; --refresh asks whois.iana.org once per TLD of IANA's list (paced; minutes).
+    """
+    from enrich import whois
+
+    if refresh:
+        try:
+            counts = whois.refresh_server_map(progress=err)
+        except (OSError, ValueError) as exc:
+            raise EnrichError(f"cannot rebuild the WHOIS server map from IANA ({exc}); "
+                              f"the shipped snapshot is unchanged.") from exc
+        err(f"whois-servers: {counts}")
+    m = whois.server_map()
+    if tlds:
+        rows = []
+        for t in tlds:
+            t = t.lower().lstrip(".")
+            server, why = whois.snapshot_server(f"x.{t}")
+            rows.append({"tld": t, "server": server, "why": why})
+    else:
+        rows = [{"date": m.get("_date"), "servers": len(m.get("servers", {})), "no_whois": len(m.get("no_whois", [])),
+                 "suffixes": len(m.get("suffixes", {})), "source": m.get("_source", "")}]
+    if fmt == "json":
+        emit_json(rows)
+    else:
+        emit_table(rows, max_width=90)
 
 
 @main.command("contacts")
