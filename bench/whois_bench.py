@@ -191,15 +191,18 @@ def main() -> None:
             cells.append(f"{'-' if a is None else f'{a:.2f}':>9}")
         print(f"  .{tld:<9} " + " ".join(cells))
 
-    print(f"\n3. hostile answers (limit {LIMIT_MS:.0f} ms each)")
+    print(f"\n3. hostile answers (limit {LIMIT_MS:.0f} ms each; 5 runs each: fastest / slowest, the slowest "
+          f"includes other processes' noise on a shared machine)")
     worst = 0.0
     for name, text in hostile().items():
-        t = time.perf_counter()
-        parse_whois("x.com", text)
-        ms = (time.perf_counter() - t) * 1000
-        worst = max(worst, ms)
-        print(f"  {name:<32} {ms:8.2f} ms  {'ok' if ms <= LIMIT_MS else 'OVER'}")
-    print(f"  slowest: {worst:.2f} ms")
+        runs = []
+        for _ in range(5):
+            t = time.perf_counter()
+            parse_whois("x.com", text)
+            runs.append((time.perf_counter() - t) * 1000)
+        worst = max(worst, min(runs))
+        print(f"  {name:<32} {min(runs):8.2f} / {max(runs):8.2f} ms  {'ok' if min(runs) <= LIMIT_MS else 'OVER'}")
+    print(f"  slowest (fastest run): {worst:.2f} ms")
 
     if args.compare:
         print("\n4. other parsers on the same corpus")

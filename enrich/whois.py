@@ -62,8 +62,8 @@ def is_rate_limited(text: str) -> bool:
 
 NOT_FOUND = re.compile(
     r"^[ \t]*(?:no match for|not found|no entries found|no data found|domain not found|domain \"[^\"]*\" not found|status:\s*free"
-    r"|no object found|object does not exist|% no such domain|.*\bis free\s*$|.*\bis available for"
-    r"|no matching record)", re.I | re.M)
+    r"|no object found|object does not exist|% no such domain|no matching record)"
+    r"|^.*\bis free[ \t]*$|^.*\bis available for", re.I | re.M)   # no blank-run before ".*": no quadratic backtracking
 
 PRIVACY_EMAIL_DOMAINS = ("withheldforprivacy.com", "protecteddomainservices.com", "domainsbyproxy.com",
                          "contactprivacy.com", "whoisguard.com", "privacyguardian.org", "privacyprotect.org",

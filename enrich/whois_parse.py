@@ -32,23 +32,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-MAX_PARSE_CHARS = 48_000     # real answers are < 16 kB (an IANA preamble + Verisign + a registrar: ~12 kB)
+MAX_PARSE_CHARS = 32_000     # real answers are < 8 kB (the corpus: at most 6 kB, 100 lines, legal text included)
 MAX_LINE_CHARS = 1_000
-MAX_LINES = 1_000
+MAX_LINES = 600
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _HOST = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,62})?\.)+[a-z0-9-]{2,63}$")
 _IP = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]+:[0-9a-f:]*)$", re.I)
 _HANDLE = re.compile(r"^(?=.*\d)[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$")
-_COLON_KEY = re.compile(r"^(\s*)([^\s:\[%#>;][^:\t]{0,58}?)\s*\.*\s*:(?:\s+|$)(.*)$")
-_KEY_URL = re.compile(r"^(\s*)([A-Za-z][\w -]{0,40}):(https?://\S+)$")   # RU-CENTER's "admin-contact:https://…"
-_BRACKET_KEY = re.compile(r"^\s*\[([^\]\s][^\]]{0,40})\]\s*(.*)$")
+# (matched on a line without its indentation, so no pattern backtracks over leading blanks)
+_COLON_KEY = re.compile(r"^()([^\s:\[%#>;][^:\t]{0,58}?)\s*\.*\s*:(?:\s+|$)(.*)$")
+_KEY_URL = re.compile(r"^()([A-Za-z][\w -]{0,40}):(https?://\S+)$")   # RU-CENTER's "admin-contact:https://…"
+_BRACKET_KEY = re.compile(r"^\[([^\]\s][^\]]{0,40})\]\s*(.*)$")
 _TAB_KEY = re.compile(r"^(\S[^\t]{0,58}?)\t+\s*(\S.*)$")
-_SKIP = re.compile(r"^\s*(?:%|#|;|>>>|<<<|\"|\[\s|\*)|^\s*--\s*$")
-_BANNER_TAIL = re.compile(r"\]\s*\"?\s*$")
+_SKIP = ("%", "#", ";", ">>>", "<<<", '"', "[ ", "[\t", "*")
 _URL_SCHEME = re.compile(r"^\s*(?:https?|whois|rwhois)$", re.I)
 _REDACTED = re.compile(
     r"redacted|not disclosed|not shown|data protected|withheld|non-public|not available from registry|"
@@ -68,6 +69,7 @@ class Entry:
     n: int = 0            # a bare value line's place in its section (0: the first)
 
 
+@lru_cache(maxsize=4096)
 def _norm_key(k: str) -> str:
     return re.sub(r"\s+", " ", k.strip().rstrip(".").strip()).lower()
 
@@ -94,26 +96,26 @@ def read(text: str) -> list[Entry]:
     in_section = 0        # entries read into the current section
     for raw in lines:
         line = raw[:MAX_LINE_CHARS].rstrip()
-        if not line.strip():
+        body = line.lstrip()
+        if not body:
             if pending_header is not None or section is not None or last is not None:
                 block += 1
             if section is not None and in_section == 0 and section_indent < 0:
                 continue  # Traficom: "Holder", a blank line, then the holder's lines: the heading still holds
             section, section_indent, last, pending_header = None, -1, None, None
             continue
-        if _SKIP.match(line) or (not line.lstrip().startswith("[") and _BANNER_TAIL.search(line)
-                                 and "[" not in line):
-            continue
-        indent = len(line) - len(line.lstrip())
+        if body.startswith(_SKIP) or body == "--" or ("[" not in body and body.rstrip('"').rstrip().endswith("]")):
+            continue   # comments, banners, JPRS's "[ … ]" notice (also when a client broke its lines)
+        indent = min(len(line) - len(body), 200)
         if pending_header is not None:
             name, h_indent = pending_header
             pending_header = None
-            kv = _COLON_KEY.match(line)
+            kv = _COLON_KEY.match(body)
             # "Registrar WHOIS Server:" then "Registrar URL: x" at the same indentation: an empty field,
             # not a heading. "Registrar:" then "   Name" / "Name: x" deeper, or a bare line: a heading.
             if indent > h_indent or not kv:
                 section, section_indent, in_section = name, h_indent, 0
-        m = _BRACKET_KEY.match(line)
+        m = _BRACKET_KEY.match(body)
         if m:
             key, value = _norm_key(m.group(1)), m.group(2).strip()
             last = Entry(section, key, value, block)
@@ -121,7 +123,7 @@ def read(text: str) -> list[Entry]:
             last_indent = indent
             in_section += 1
             continue
-        m = _COLON_KEY.match(line) or _KEY_URL.match(line)
+        m = _COLON_KEY.match(body) or _KEY_URL.match(body)
         if m and not _URL_SCHEME.match(m.group(2)):
             key, value = _norm_key(m.group(2)), m.group(3).strip()
             if not value:
@@ -133,7 +135,7 @@ def read(text: str) -> list[Entry]:
             last_indent = indent
             in_section += 1
             continue
-        m = _TAB_KEY.match(line)
+        m = _TAB_KEY.match(body) if indent == 0 else None
         if m and section is None:
             last = Entry(None, _norm_key(m.group(1)), m.group(2).strip(), block)
             out.append(last)
@@ -141,10 +143,10 @@ def read(text: str) -> list[Entry]:
             continue
         # a bare line: continuation of the key above (more indented), a section's value, or a heading
         if last is not None and indent > last_indent and last.key is not None and section is None:
-            out.append(Entry(last.section, last.key, line.strip(), block))
+            out.append(Entry(last.section, last.key, body, block))
             continue
         if section is not None:
-            out.append(Entry(section, None, line.strip(), block, in_section))
+            out.append(Entry(section, None, body, block, in_section))
             in_section += 1
             continue
         if indent == 0 and len(line) <= 60 and len(line.split()) <= 6 and not line.endswith((".", "!", ",")):
@@ -274,17 +276,31 @@ COUNTRY_KEYS = [[("*", "registrant country"), ("*", "registrant country code"), 
                  (None, "registrant contact country")]]
 
 
-def _first(entries: list[Entry], groups, *, accept=lambda v: True, block: int | None = None) -> str | None:
+def _first(index: dict, groups, *, accept=lambda v: True) -> str | None:
+    """The first accepted value among ``(section, key)`` pairs, group by group (see REGISTRAR)."""
     for group in groups:
-        want = set(group)
-        for e in entries:
-            if block is not None and e.block != block:
-                continue
-            if e.key is None and e.n:      # a section's value is its first line (the rest: an address)
-                continue
-            if ((e.section, e.key) in want or ("*", e.key) in want) and e.value and accept(e.value):
+        found: list[tuple[int, Entry]] = []
+        for section, key in group:
+            if section == "*":
+                found += index.get(("*", key), [])
+            else:
+                found += index.get((section, key), [])
+        for _, e in sorted(found, key=lambda t: t[0]):
+            if e.value and accept(e.value):
                 return e.value
     return None
+
+
+def _index(entries: list[Entry]) -> dict[tuple[str | None, str | None], list[tuple[int, Entry]]]:
+    """(section, key) and ("*", key) -> [(position, entry)]; a section's value lines beyond its first are left out."""
+    out: dict = {}
+    for i, e in enumerate(entries):
+        if e.key is None and e.n:       # a section's value is its first line (the rest: an address)
+            continue
+        out.setdefault((e.section, e.key), []).append((i, e))
+        if e.key is not None:
+            out.setdefault(("*", e.key), []).append((i, e))
+    return out
 
 
 def _blocks(entries: list[Entry]) -> dict[int, dict[str, list[str]]]:
@@ -339,22 +355,27 @@ def fields(domain: str, text: str) -> dict[str, Any]:
     """The registration fields of one answer (None / [] where it publishes none)."""
     text = (text or "")[:MAX_PARSE_CHARS]
     entries = read(text)
+    index = _index(entries)
     blocks = _blocks(entries)
     tld = domain.lower().rstrip(".").rsplit(".", 1)[-1]
     rec: dict[str, Any] = {}
 
-    registrar = _first(entries, REGISTRAR, accept=lambda v: not is_redaction(v))
+    registrar = _first(index, REGISTRAR, accept=lambda v: not is_redaction(v))
     if registrar:
         registrar = re.sub(r"\s*\[Tag = [^\]]*\]", "", registrar)
         registrar = re.sub(r"\s*\(\s*https?://[^)]*\)\s*$", "", registrar).strip() or None
     rec["registrar"] = registrar
 
-    rec["created"] = parse_date(_first(entries, CREATED, accept=lambda v: parse_date(v) is not None))
-    rec["updated"] = parse_date(_first(entries, UPDATED, accept=lambda v: parse_date(v) is not None))
-    rec["expires"] = parse_date(_first(entries, EXPIRES, accept=lambda v: parse_date(v) is not None))
+    rec["created"] = parse_date(_first(index, CREATED, accept=lambda v: parse_date(v) is not None))
+    rec["updated"] = parse_date(_first(index, UPDATED, accept=lambda v: parse_date(v) is not None))
+    rec["expires"] = parse_date(_first(index, EXPIRES, accept=lambda v: parse_date(v) is not None))
 
     ns: list[str] = []
+    seen: set[str] = set()
     for e in entries:
+        if e.value in seen:
+            continue
+        seen.add(e.value)
         if (e.key in NS_KEYS and (e.section is None or e.section in NS_SECTIONS or e.key != "hostname")) or \
                 (e.key is None and e.section in NS_SECTIONS):
             if (n := clean_ns(e.value)) and n != domain.lower() and n not in ns:
@@ -387,9 +408,9 @@ def fields(domain: str, text: str) -> dict[str, Any]:
     if org is None and country is None:
         org, country = _registrant_from_handles(entries, blocks)
     if org is None:
-        org = _first(entries, ORG_KEYS, accept=lambda v: not _HANDLE.match(v.strip()) and not is_redaction(v))
+        org = _first(index, ORG_KEYS, accept=lambda v: not _HANDLE.match(v.strip()) and not is_redaction(v))
     if country is None:
-        country = _first(entries, COUNTRY_KEYS, accept=lambda v: not is_redaction(v))
+        country = _first(index, COUNTRY_KEYS, accept=lambda v: not is_redaction(v))
     rec["registrant_org"] = org.strip() if org else None
     rec["registrant_country"] = country.strip() if country else None
 
@@ -398,7 +419,7 @@ def fields(domain: str, text: str) -> dict[str, Any]:
 
     rec["registrar_iana_id"] = any_key("registrar iana id", "sponsoring registrar iana id")
     rec["registrar_url"] = any_key("registrar url", "referral url") or _first(
-        entries, [[("registrar", "url"), ("registrar", "website"), ("registrar", "web"), ("registrar", "www")]])
+        index, [[("registrar", "url"), ("registrar", "website"), ("registrar", "web"), ("registrar", "www")]])
     rec["abuse_email"] = None
     for e in entries:
         if (e.key and "abuse" in e.key) or (e.section and "abuse" in e.section):
