@@ -122,7 +122,8 @@ def lookup_registration(domain: str, rdap: RDAPClient, whois: WhoisClient) -> di
     w = whois.lookup(domain)
     servers = ", ".join(reversed(w.servers))
     raw = "\n".join(f"# whois {s}\n{t}" for s, t in w.texts)[:RAW_CAP]
-    row["referrals"] = dumps(w.chain)
+    asked_rdap = [{"server": r.server, "query": f"domain/{domain}", "role": "rdap", "outcome": r.status}] if r else []
+    row["referrals"] = dumps(asked_rdap + w.chain)
     if w.status in ("ok",):
         parts = [(srv, role, parse_whois(domain, t)) for srv, role, t in w.answers()]
         parts = parts[:1] + [p for p in parts[1:] if p[2]["status"] == "ok"]

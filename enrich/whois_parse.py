@@ -38,7 +38,7 @@ from typing import Any
 
 MAX_PARSE_CHARS = 32_000     # real answers are < 8 kB (the corpus: at most 6 kB, 100 lines, legal text included)
 MAX_LINE_CHARS = 1_000
-MAX_LINES = 600
+MAX_LINES = 400
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _HOST = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,62})?\.)+[a-z0-9-]{2,63}$")
@@ -77,7 +77,7 @@ def _norm_key(k: str) -> str:
 def strip_referral_preamble(text: str) -> str:
     """Drop whois.iana.org's answer printed above the registry's (``source: IANA``)."""
     m = None
-    for m in re.finditer(r"^source:\s*IANA\s*$", text, re.M):
+    for m in re.finditer(r"^source:[ \t]*IANA[ \t]*$", text, re.M):
         pass
     return text[m.end():] if m else text
 

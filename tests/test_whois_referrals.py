@@ -74,9 +74,10 @@ def test_a_thin_registry_refers_to_the_registrar_and_the_merge_keeps_who_said_wh
     row = lookup_registration("shazow.net", rdap, wh)
     assert row["status"] == "ok" and row["source"] == "whois"
     chain = json.loads(row["referrals"])
-    assert [(c["server"], c["role"]) for c in chain] == [("whois.verisign-grs.com", "registry"),
-                                                         ("whois.google.com", "registrar")]
-    assert chain[0]["query"] == "domain shazow.net" and chain[1]["query"] == "shazow.net"
+    assert chain[0]["role"] == "rdap" and chain[0]["outcome"] == "not_found"   # RDAP asked first: 404
+    assert [(c["server"], c["role"]) for c in chain[1:]] == [("whois.verisign-grs.com", "registry"),
+                                                             ("whois.google.com", "registrar")]
+    assert chain[1]["query"] == "domain shazow.net" and chain[2]["query"] == "shazow.net"
     sources = json.loads(row["field_sources"])
     # the registry's dates and delegation stand; the contacts come from the registrar's answer
     assert sources["created"] == sources["nameservers"] == sources["registrar"] == "whois.verisign-grs.com"
@@ -92,7 +93,7 @@ def test_the_registrys_own_gtld_servers_are_never_the_domains_name_servers(whois
     assert row["nameservers"] == ["ns-1134.awsdns-13.org", "ns-2021.awsdns-60.co.uk", "ns-273.awsdns-34.com",
                                   "ns-659.awsdns-18.net"]
     assert row["created"] == "2004-01-03T19:15:32Z"          # not IANA's 1985-01-01 for COM
-    assert [c["role"] for c in json.loads(row["referrals"])] == ["registry", "registrar"]  # registrar: no match
+    assert [c["role"] for c in json.loads(row["referrals"])] == ["rdap", "registry", "registrar"]  # registrar: no match
     # and the root's servers are dropped even where a registry lists them, except for their own domain
     text = "Domain Name: x.com\nName Server: A.GTLD-SERVERS.NET\nName Server: ns1.x.com\n"
     assert W.parse_whois("x.com", text)["nameservers"] == ["ns1.x.com"]
@@ -146,11 +147,13 @@ def test_cli_whois_json_shows_fields_source_chain_and_absent_fields(cli, whois_w
     out = json.loads(r.stdout)
     assert out["domain"] == "iac.spb.ru" and out["source"] == "whois" and out["server"] == "whois.nic.ru"
     assert out["registrar"] == "RU-CENTER" and out["expires"] == "2024-06-26T00:00:00Z"
-    assert [c["server"] for c in out["referrals"]] == ["whois.nic.ru"]
+    assert [(c["role"], c["outcome"]) for c in out["referrals"]] == [("rdap", "not_found"), ("registry", "ok")]
+    assert out["referrals"][1]["server"] == "whois.nic.ru" and out["referrals"][1]["query"] == "iac.spb.ru"
     assert out["field_sources"]["registrar"] == "whois.nic.ru"
     assert {"updated", "registrant_country", "abuse_email"} <= set(out["absent"])
     assert "registrar" not in out["absent"] and "nameservers" not in out["absent"]
 
     r = cli("whois", "shazow.net", "--format", "table", **env)
     assert r.returncode == 0, r.stderr
-    assert "whois.verisign-grs.com (registry, ok) -> whois.google.com (registrar, ok)" in r.stdout
+    assert "whois.verisign-grs.com (registry, ok): domain shazow.net" in r.stdout
+    assert "whois.google.com (registrar, ok): shazow.net" in r.stdout

@@ -186,8 +186,8 @@ def whois_cmd(domain, refresh, raw, db, rdap_url, whois_server, fmt):
     else:
         rows = [{"field": k, "value": v, "from": out["field_sources"].get(k, "")}
                 for k, v in out.items() if k not in ("raw", "referrals", "field_sources", "absent")]
-        rows.append({"field": "referrals", "value": " -> ".join(f"{c['server']} ({c['role']}, {c['outcome']})"
-                                                               for c in out["referrals"]), "from": ""})
+        rows += [{"field": f"referral {i}", "value": f"{c['server']} ({c['role']}, {c['outcome']}): {c['query']}",
+                  "from": ""} for i, c in enumerate(out["referrals"], 1)]
         rows.append({"field": "absent", "value": ", ".join(out["absent"]), "from": ""})
         emit_table(rows, max_width=100)
         if raw and out.get("raw"):
