@@ -52,7 +52,8 @@ _TAB_KEY = re.compile(r"^(\S[^\t]{0,58}?)\t+\s*(\S.*)$")
 _SKIP = ("%", "#", ";", ">>>", "<<<", '"', "[ ", "[\t", "*")
 _URL_SCHEME = re.compile(r"^\s*(?:https?|whois|rwhois)$", re.I)
 _REDACTED = re.compile(
-    r"redacted|not disclosed|not shown|data protected|withheld|non-public|not available from registry|"
+    r"redacted|not disclosed|not shown|data protected|^withheld\b|data withheld|information withheld|non-public|"
+    r"not available from registry|"
     r"please query the rdds|gdpr masked|statutory masking|^\(?hidden\)?$|^private person$|^n/?a$|^-+$|^none$|"
     r"^not applicable$|^\*+n/a\*+$|data not disclosed", re.I)
 _MONTHS = {m: i for i, m in enumerate(
