@@ -213,7 +213,7 @@ class WhoisResponse:
 
     def answers(self) -> list[tuple[str, str, str]]:
         """(server, role, text) of the domain's answers (registry first, then registrar); IANA's left out."""
-        roles = [c for c in self.chain if c["role"] != "iana" and c.get("outcome") in ("ok", "rate_limited")]
+        roles = [c for c in self.chain if c["role"] != "iana" and c.get("outcome") != "error"]
         texts = [(srv, t) for srv, t in self.texts if srv not in {c["server"] for c in self.chain if c["role"] == "iana"}]
         return [(srv, c["role"], t) for (srv, t), c in zip(texts, roles)]
 
@@ -331,10 +331,13 @@ class WhoisClient:
                     break
                 resp.status, resp.error, resp.text = "rate_limited", error, text
                 return resp
+            if NOT_FOUND.search(text[:3000]) and not re.search(r"Domain Name:[ \t]*\S", text[:MAX_PARSE_CHARS], re.I):
+                resp.chain[-1]["outcome"] = "not_found"
+                if hop == 0:
+                    resp.status, resp.text = "not_found", text
+                    return resp
+                break          # the registrar does not know it: the registry's answer stands
             resp.text = text
-            if hop == 0 and NOT_FOUND.search(text[:3000]) and not re.search(r"Domain Name:\s*\S", text, re.I):
-                resp.status = "not_found"
-                return resp
             m = re.search(r"^[ \t]*Registrar WHOIS Server:[ \t]*(\S+)", text, re.I | re.M)
             referral = m.group(1).strip().lower() if m else ""
             referral = re.sub(r"^(?:whois|rwhois)://", "", referral).split("/")[0].split(":")[0]
