@@ -91,3 +91,28 @@ def test_a_hostile_answer_is_read_only_up_to_the_cap():
     assert len(big) > 100 * MAX_PARSE_CHARS
     endless = "Registrar: " + "A" * 10_000_000
     assert len(fields("x.com", endless)["registrar"]) <= 1_000
+
+
+def test_any_text_gives_a_status_never_an_exception():
+    """Hostile or broken answers: random text, corpus answers cut anywhere, lines shuffled."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    texts = st.one_of(
+        st.text(max_size=3000),
+        st.builds(lambda s, cut: s.text[:cut], st.sampled_from(SAMPLES), st.integers(0, 8000)),
+        st.builds(lambda s, r: "\n".join(r.sample(s.text.splitlines(), len(s.text.splitlines()))),
+                  st.sampled_from(SAMPLES), st.randoms()),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(texts)
+    def check(text):
+        rec = parse_whois("example.com", text)
+        assert rec["status"] in ("ok", "not_found", "error")
+        for n in rec["nameservers"]:
+            assert "." in n and n == n.lower() and " " not in n
+        for key in ("created", "updated", "expires"):
+            assert rec[key] is None or (len(rec[key]) == 20 and rec[key].endswith("Z"))
+
+    check()
