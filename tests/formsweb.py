@@ -710,3 +710,61 @@ def make_formsweb(seed: int = 11, copies: int = 25) -> list[tuple[str, str, str,
         pages.append((f"{site}/index.html", "html", html, expected))
         i += 1
     return pages
+
+
+def write_formsweb(root, seed: int = 5, n_sites: int = 8, copies: int = 2) -> dict[str, set[tuple[str, str]]]:
+    """Write the forms as a FakeWeb directory (hosts.json, sites/, reports.csv) under ``root`` and
+    return the truth ``{host: {(kind, value)}}``.
+
+    Each site's index links to pages of three inline forms (with placeholders between them) and loads
+    its .js/.json forms as same-site scripts; every form appears ``copies`` times over the web
+    (ads.txt lines are left out: the crawler reads pages and scripts, not ads.txt).  Every page also
+    carries a self-hosted Matomo ``<noscript>`` image on its own site, which the crawl must read
+    from the URL text and never request."""
+    import json
+    from pathlib import Path
+
+    root = Path(root)
+    r = random.Random(seed)
+    forms = [f for f in FORMS if f.content_type != "text"] * copies
+    r.shuffle(forms)
+    hosts = [f"forms{i:02d}-shop.se" for i in range(n_sites)]
+    truth: dict[str, set[tuple[str, str]]] = {h: set() for h in hosts}
+    pages: dict[str, dict[str, str]] = {h: {} for h in hosts}
+    scripts: dict[str, list[str]] = {h: [] for h in hosts}
+    placed: dict[str, list[str]] = {h: [] for h in hosts}
+    for n, form in enumerate(forms):
+        host = hosts[n % n_sites]
+        text, expected = form.render(r)
+        truth[host].update(expected)
+        if form.content_type == "html":
+            name = f"/p/{sum(1 for f in placed[host] if f == 'html') // 3}.html"
+            placed[host].append("html")
+            pages[host][name] = pages[host].get(name, "") + text + "\n<p>" + r.choice(_WORDS) + "</p>\n" + (
+                r.choice(PLACEHOLDERS)[1] if r.random() < 0.5 else "")
+        else:
+            path = f"/static/{len(scripts[host])}.js"
+            body = text if form.content_type == "js" else f"window.__charge = {text};"
+            scripts[host].append(path)
+            (root / "sites" / host / "static").mkdir(parents=True, exist_ok=True)
+            (root / "sites" / host / path.lstrip("/")).write_text(body, "utf-8")
+    for host in hosts:
+        site = root / "sites" / host
+        (site / "p").mkdir(parents=True, exist_ok=True)
+        pixel = (f'<noscript><p><img src="{{{{url:{host}/stats/matomo.php}}}}?idsite=7&amp;rec=1" alt="" />'
+                 f"</p></noscript>")
+        truth[host].add(("matomo_site", f"{host}/7"))
+        for name, body in pages[host].items():
+            (site / name.lstrip("/")).write_text(
+                f"<!doctype html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{name}</title></head>"
+                f"<body>{body}{pixel}</body></html>", "utf-8")
+        links = "".join(f'<li><a href="{name}">{name}</a></li>' for name in pages[host])
+        tags = "".join(f'<script src="{path}"></script>' for path in scripts[host])
+        (site / "index.html").write_text(
+            f"<!doctype html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{host}</title>{tags}</head>"
+            f"<body><h1>{host}</h1><ul>{links}</ul>{pixel}</body></html>", "utf-8")
+    (root / "hosts.json").write_text(json.dumps({h: "127.0.0.2" for h in hosts}, indent=1), "utf-8")
+    rows = ["url,report_id,reported_at,source,referrer"]
+    rows += [f"{{{{url:{h}}}}}/,F-{i:03d},2026-11-01T08:00:00Z,test," for i, h in enumerate(hosts)]
+    (root / "reports.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    return truth

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from crawler.extractors import Page, extract_all, payments, trackers
-from tests.formsweb import FORMS, PLACEHOLDERS, make_formsweb
+from tests.formsweb import FORMS, PLACEHOLDERS, make_formsweb, write_formsweb
 
 FAMILY_KINDS = {k.kind for k in (*payments.KINDS, *trackers.KINDS)}
 # Bank numbers are no processor's embed: their forms are checksum vectors in tests/test_payments.py.
@@ -73,3 +73,37 @@ def test_recall_and_precision_per_kind_on_the_mixed_web():
     low = [r for r in rows if r[2] < MIN_RECALL or r[3] < MIN_PRECISION]
     assert not low, f"below {MIN_RECALL} recall / {MIN_PRECISION} precision:\n{table}"
     assert not (set(extra) - set(truth)), f"kinds taken that the web does not hold: {extra}"
+
+
+def test_a_crawl_of_the_forms_web_finds_every_form_and_never_requests_a_pixel(tmp_path):
+    import sqlite3
+
+    from crawler.fakeweb import FakeWeb
+    from tests.conftest import cli_env, run_cli
+
+    truth = write_formsweb(tmp_path / "web", seed=5, n_sites=8, copies=2)
+    with FakeWeb(tmp_path / "web") as web:
+        reports = web.render_reports(tmp_path / "reports.csv")
+        r = run_cli(["crawl", str(reports), "--db", str(tmp_path / "m.sqlite"), "--no-enrich", "--format", "json"],
+                    env=cli_env(tmp_path, **web.env), cwd=tmp_path)
+        http_log = list(web.http_log)
+    assert r.returncode == 0, r.stderr[-2000:]
+    db = sqlite3.connect(tmp_path / "m.sqlite")
+    got: dict[str, set[tuple[str, str]]] = {}
+    for domain, kind, value in db.execute("SELECT DISTINCT domain, kind, value FROM observations"):
+        if kind in FAMILY_KINDS:
+            got.setdefault(domain, set()).add((kind, value))
+    db.close()
+    truth_n, hit_n, extra = Counter(), Counter(), []
+    for host, want in truth.items():
+        for kind, _ in want:
+            truth_n[kind] += 1
+        for kind, _ in want & got.get(host, set()):
+            hit_n[kind] += 1
+        extra += sorted(got.get(host, set()) - want)
+    low = {k: round(hit_n[k] / n, 3) for k, n in truth_n.items() if hit_n[k] / n < MIN_RECALL}
+    assert not low, f"recall below {MIN_RECALL} in the crawl: {low}"
+    assert not extra, f"taken though not on the web: {extra}"
+    # The <noscript> pixels were read as text: none of them was requested.
+    assert http_log and not [e for e in http_log if "matomo.php" in e["path"]]
+    assert {e["host"].split(":")[0] for e in http_log} <= set(truth)

@@ -12,6 +12,10 @@ Two tables drive it, one row per way a processor shows up in a page:
   same name as a query parameter of a link to it (``business`` for PayPal,
   ``clientAccnum``/``clientSubacc`` for CCBill…).
 
+Rows follow the processors' own integration documents, one row per documented form
+(tests/formsweb.py names the document of each).  No row takes a documentation placeholder
+(``pk_live_XXXX…``, ``YOUR_…``, ``{…}``: :func:`is_placeholder`).
+
 Supporting one more processor is one row here plus one test row.  Every row names the
 lower-case keywords that must occur in the page for it to run: one Aho-Corasick pass over the
 lower-cased page decides which rows run, so a page without any processor costs almost nothing.
