@@ -263,7 +263,7 @@ def email_value(raw: str | None) -> str | None:
         return None
     s = s.lower()
     domain = s.rpartition("@")[2]
-    if domain in _PLACEHOLDER_DOMAINS or domain.startswith("your") or domain.endswith((".example", ".invalid", ".test")):
+    if domain in _PLACEHOLDER_DOMAINS or domain.endswith((".example", ".invalid", ".test")) or is_placeholder(s):
         return None
     return s
 
@@ -271,19 +271,26 @@ def email_value(raw: str | None) -> str | None:
 # What integration guides print where the merchant's own id goes: pk_live_XXXX…, G-XXXXXXXXXX,
 # YOUR_PIXEL_ID, {pixel-id}, <PIXEL_ID>, ca-pub-0000000000000000, stats.example.com.  Copied
 # unchanged into many unrelated sites, such a value would link them all, so no row takes one.
-_PLACEHOLDER = re.compile(r"(?i)x{4,}|(?:^|[^a-z])your|[{}<>$%]|(?:^|[./])example(?:[./]|$)|placeholder")
+_PLACEHOLDER = re.compile(r"(?i)x{4,}|[_-]your|your[_-]|[{}<>$%]|placeholder")
+_PLACEHOLDER_ID = re.compile(r"(?i)your")          # an id (no dot) that starts with it: yourProjectId
+_PLACEHOLDER_HOST = re.compile(r"(?i)x{4,}|(?:^|\.)(?:example|your(?:-?domain|-?site|website|-?e?mail|company))\.|"
+                               r"\.example(?:/|$)")
 
 
 def is_placeholder(value: str) -> bool:
     """True for a documentation placeholder rather than a merchant's id (checked on every row's value).
 
     >>> [is_placeholder(v) for v in ("pk_live_XXXXXXXXXXXXXXXXXXXXXXXX", "G-XXXXXXXXXX", "YOUR_PIXEL_ID",
-    ...                              "ca-pub-0000000000000000", "stats.example.com/1", "G-K2X9QW7PLM")]
-    [True, True, True, True, True, False]
+    ...                              "ca-pub-0000000000000000", "stats.example.com/1", "me@yourdomain.com")]
+    [True, True, True, True, True, True]
+    >>> [is_placeholder(v) for v in ("G-K2X9QW7PLM", "stats.yourshop.se/3", "shop@yourshop.se")]
+    [False, False, False]
     """
-    if "@" in value:             # e-mails: email_value has its own placeholder domains
-        return "xxxx" in value.lower()
-    if _PLACEHOLDER.search(value):
+    if "@" in value:             # e-mails: the name part is the seller's to choose
+        return "xxxx" in value.lower() or bool(_PLACEHOLDER_HOST.search(value.rpartition("@")[2]))
+    if _PLACEHOLDER.search(value) or _PLACEHOLDER_HOST.search(value):
+        return True
+    if "." not in value and _PLACEHOLDER_ID.match(value):
         return True
     digits = [c for c in value if c.isdigit()]
     return len(digits) >= 6 and all(c == "0" for c in digits)     # ca-pub-0000000000000000
