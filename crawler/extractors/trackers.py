@@ -115,7 +115,7 @@ PATTERNS: tuple[Pattern, ...] = (
             note="legacy conversion.js snippet: var google_conversion_id = 123456789; (also w.google_conversion_id)",
             keywords=("pagead/",), value=_aw),
     Pattern("google_ads_id",
-            re.compile(r"(?i)\b(?:googleadservices\.com/pagead/conversion|googleads\.g\.doubleclick\.net/pagead/"
+            re.compile(r"googlead(?:services\.com/pagead/conversion|s\.g\.doubleclick\.net/pagead/"
                        r"viewthroughconversion)/(?P<v>\d{8,11})(?!\d)"),
             note="noscript conversion / remarketing pixel googleadservices.com/pagead/conversion/<id>/?label=… "
                  "(a string only: never fetched)",
@@ -139,7 +139,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("tiktok_pixel", re.compile(r"""\bttq\.load\(\s*["'](?P<v>[A-Z0-9]{15,25})["']"""),
             note="ttq.load('C4ABCDEFGHIJKLMNOPQR')", keywords=("ttq.load",)),
     Pattern("tiktok_pixel",
-            re.compile(r"(?i)\banalytics\.tiktok\.com/i18n/pixel/events\.js\?(?:[^\"'\s<>]{0,200}?&)?sdkid="
+            re.compile(r"analytics\.tiktok\.com/i18n/pixel/events\.js\?(?:[^\"'\s<>]{0,200}?&)?sdkid="
                        r"(?P<v>[A-Z0-9]{15,25})(?![A-Za-z0-9])"),
             note="events.js?sdkid=<id> (the script URL ttq.load builds, pasted as a static <script src>)",
             keywords=("tiktok",), value=_upper),
@@ -155,7 +155,7 @@ PATTERNS: tuple[Pattern, ...] = (
             note="noscript <img src=\"https://mc.yandex.ru/watch/12345678\"> (a string only: never fetched)",
             keywords=("mc.yandex",)),
     Pattern("yandex_metrika",
-            re.compile(r"(?i)\bmc\.yandex\.(?:ru|com|by|kz|ua|com\.tr)/metrika/tag\.js\?(?:[^\"'\s<>]{0,200}?&)?id="
+            re.compile(r"mc\.yandex\.(?:ru|com|by|kz|ua|com\.tr)/metrika/tag\.js\?(?:[^\"'\s<>]{0,200}?&)?id="
                        r"(?P<v>\d{5,10})(?!\d)"),
             note="the current snippet's loader URL https://mc.yandex.ru/metrika/tag.js?id=<id>", keywords=("mc.yandex",)),
     Pattern("yandex_metrika",
@@ -178,7 +178,7 @@ PATTERNS: tuple[Pattern, ...] = (
             re.compile(r"""hj\.contentsquare\.net/c/csq-["']\s*,\s*["']\.js["']\s*,\s*["']?(?P<v>\d{5,9})(?!\d)"""),
             note="the current snippet's last argument: …('https://static.hj.contentsquare.net/c/csq-', '.js', 1234567)",
             keywords=("contentsquare",)),
-    Pattern("hotjar_id", re.compile(r"(?i)\bstatic\.hj\.contentsquare\.net/c/csq-(?P<v>\d{5,9})\.js"),
+    Pattern("hotjar_id", re.compile(r"static\.hj\.contentsquare\.net/c/csq-(?P<v>\d{5,9})\.js"),
             note="static.hj.contentsquare.net/c/csq-1234567.js as a static <script src>", keywords=("contentsquare",)),
     Pattern("matomo_site", re.compile(r"""_paq\.push\(\s*\[\s*["']setSiteId["']\s*,\s*["']?(?P<v>\d{1,6})(?!\d)"""),
             note="_paq.push(['setSiteId', '3']) + the tracker host of the same snippet -> host/3",
