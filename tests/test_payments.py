@@ -3,11 +3,14 @@ checksum vectors (IBAN registry examples, Luhn), and arbitrary input never raisi
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from crawler.extractors import checksums, payments
 from crawler.extractors.model import Page
+from tests.formsweb import FORMS
 
 KINDS = {k.kind for k in payments.KINDS}
 
@@ -196,7 +199,15 @@ DECOYS = [
     ("perfect-money-no-account", "html", "<p>We accept Perfect Money.</p>" + "<p>news</p>" * 12 + "<p>SKU U1234567</p>", "perfect_money"),
     ("webmoney-purse-no-context", "html", "<p>Model Z123456789012</p>", "webmoney"),
     ("ccbill-non-numeric", "html", '<a href="https://bill.ccbill.com/jpost/signup.cgi?clientAccnum=ACCOUNT">j</a>', None),
-    ("coinbase-not-uuid", "html", '<a href="https://commerce.coinbase.com/checkout/abc">x</a>', None),
+    ("coinbase-id-too-short", "html", '<a href="https://commerce.coinbase.com/checkout/abc">x</a>', None),
+    ("coinbase-charge-not-a-code", "html", '<a href="https://commerce.coinbase.com/charges/ABC">x</a>', None),
+    ("checkout-id-of-another-vendor", "js",
+     "const checkoutId = '6da189f1-79f4-4b8e-9d3c-1f2a3b4c5d6e'; shopify.open({checkoutId});", None),
+    ("swish-payee-without-swish", "json", '{"payee": {"value": "1231181189"}, "bank": "x"}', "swish"),
+    ("prctbl-inside-a-word", "js", "var x = 'myprctbl_1MfP4kDNsVQ3fzIn9VqMw4E5';", "stripe_pricing_table"),
+    ("placeholder-email-domain", "html",
+     '<form action="https://www.paypal.com/cgi-bin/webscr"><input name="business" value="me@youremail.com"></form>', None),
+    ("wmk-purse-malformed", "html", '<a href="wmk:payto?Purse=Z12345&Amount=1">pay</a> webmoney', "webmoney"),
     ("empty", "html", "", None),
 ]
 
@@ -306,6 +317,7 @@ def test_arbitrary_markup_never_raises(parts, content_type):
 
 @pytest.mark.parametrize("fn", [checksums.iban_canonical, checksums.iban_ok, checksums.bic_ok, checksums.luhn_ok,
                                 checksums.bankgiro_canonical, checksums.plusgiro_canonical, payments.email_value,
+                                payments.is_placeholder,
                                 payments.norm_text, payments.extract], ids=lambda f: f.__name__)
 def test_docstring_examples(fn):
     import doctest
@@ -317,10 +329,16 @@ def test_docstring_examples(fn):
         assert ">>>" in fn.__doc__, f"{fn.__name__} documents no example"
 
 
+def _markup() -> list[tuple[str, str]]:
+    """(content_type, text) of this file's MATCHES and of every documented form (tests/formsweb.py)."""
+    r = random.Random(3)
+    return [(m[1], m[2]) for m in MATCHES] + [(f.content_type, f.render(r)[0]) for f in FORMS]
+
+
 @pytest.mark.parametrize("row", payments.PATTERNS, ids=lambda r: f"{r.kind}:{r.note[:30]}")
 def test_every_pattern_row_has_a_matching_test_row(row):
     hits = []
-    for _, content_type, text, _ in MATCHES:
+    for content_type, text in _markup():
         page = Page(text, content_type=content_type)
         hits += list(payments.run_patterns([row], payments.norm_text(page), payments._SCANNER.present(page)))
     assert hits, f"no test markup exercises {row}"
@@ -333,7 +351,7 @@ def test_every_field_row_has_a_matching_test_row(row):
         payments._FIELDS_BY_HOST = {h: [row] for h in row.hosts}
         payments._ANY_HOST_FIELDS = [] if row.hosts else [row]
         hits = []
-        for _, content_type, text, _ in MATCHES:
+        for content_type, text in _markup():
             page = Page(text, content_type=content_type)
             hits += list(payments._run_fields(page, payments.norm_text(page), payments._SCANNER.present(page)))
     finally:
@@ -344,3 +362,11 @@ def test_every_field_row_has_a_matching_test_row(row):
 def test_store_locator_ids_are_not_btcpay_stores():
     text = '<a href="https://shop-a.se/api/v1/invoices?storeId=12345678901234567890123">x</a> storeid'
     assert not found(text)
+
+
+def test_the_keywords_of_both_families_fit_one_fast_aho_corasick_search():
+    # Over 100 patterns the automaton loses its packed (SIMD) prefilter and the one pass over
+    # every page costs twice as much (bench/extract_bench.py): merge keywords rather than add them.
+    from crawler.extractors import trackers  # noqa: F401  (registers its keywords)
+    keywords, _ = payments._combined_scan()
+    assert len(keywords) <= 100, len(keywords)

@@ -3,11 +3,14 @@ site-verification metas, and arbitrary input never raising."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from crawler.extractors import trackers
 from crawler.extractors.model import Page
+from tests.formsweb import FORMS
 
 KINDS = {k.kind: k for k in trackers.KINDS}
 
@@ -139,6 +142,11 @@ DECOYS = [
     ("meta-description", '<meta name="description" content="verification of goods">', "site_verification"),
     ("meta-empty-verification", '<meta name="google-site-verification" content="">', "site_verification"),
     ("verification-in-text", "<p>google-site-verification=abcdef in prose</p>", "site_verification"),
+    ("conversion-id-placeholder", "<script>var google_conversion_id = XXXXXXXXX;</script>", "google_ads_id"),
+    ("informer-on-another-host", '<img src="https://informer.counter-b.net/informer/12345678/3_1">', "yandex_metrika"),
+    ("sdkid-on-another-host", '<script src="https://cdn.other.net/events.js?sdkid=C4ABCDEFGHIJKLMNOPQR"></script>',
+     "tiktok_pixel"),
+    ("add-pixel-id-too-short", "<script>_fbq.push(['addPixelId', '1234']);</script>", "facebook_pixel"),
     ("empty", "", None),
 ]
 
@@ -181,8 +189,10 @@ def test_arbitrary_markup_never_raises(parts, content_type):
 @pytest.mark.parametrize("row", trackers.PATTERNS, ids=lambda r: f"{r.kind}:{r.note[:30]}")
 def test_every_row_has_a_matching_test_row(row):
     from crawler.extractors.payments import norm_text, run_patterns
+    r = random.Random(3)
+    markup = [(m[1], m[2]) for m in MATCHES] + [(f.content_type, f.render(r)[0]) for f in FORMS]
     hits = []
-    for _, content_type, text, _ in MATCHES:
+    for content_type, text in markup:
         page = Page(text, content_type=content_type)
         hits += list(run_patterns([row], norm_text(page), trackers._SCANNER.present(page)))
     assert hits, f"no test markup exercises {row}"

@@ -12,6 +12,10 @@ Two tables drive it, one row per way a processor shows up in a page:
   same name as a query parameter of a link to it (``business`` for PayPal,
   ``clientAccnum``/``clientSubacc`` for CCBill…).
 
+Rows follow the processors' own integration documents, one row per documented form
+(tests/formsweb.py names the document of each).  No row takes a documentation placeholder
+(``pk_live_XXXX…``, ``YOUR_…``, ``{…}``: :func:`is_placeholder`).
+
 Supporting one more processor is one row here plus one test row.  Every row names the
 lower-case keywords that must occur in the page for it to run: one Aho-Corasick pass over the
 lower-cased page decides which rows run, so a page without any processor costs almost nothing.
@@ -52,8 +56,14 @@ KINDS: tuple[Kind, ...] = (
          "Id of a buy.stripe.com / donate.stripe.com payment link (test_… flagged `test`)."),
     Kind("stripe_account", FAMILY, "Stripe connected account", "strong", False,
          "`acct_…` id passed as `stripeAccount` to Stripe.js."),
+    Kind("stripe_buy_button", FAMILY, "Stripe buy button", "strong", False,
+         "`buy_btn_…` id of a `<stripe-buy-button>` embed (a payment link of the merchant's account)."),
+    Kind("stripe_pricing_table", FAMILY, "Stripe pricing table", "strong", False,
+         "`prctbl_…` id of a `<stripe-pricing-table>` embed."),
     Kind("ccbill_account", FAMILY, "CCBill account", "strong", False,
          "`clientAccnum`/`clientSubacc` as `900000/0000` (just the account when no sub-account)."),
+    Kind("ccbill_flexform", FAMILY, "CCBill FlexForms payment flow", "strong", False,
+         "Flex ID (uuid, lower-cased) of a `api.ccbill.com/wap-frontflex/flexforms/<id>` link or form."),
     Kind("epoch_account", FAMILY, "Epoch company code", "strong", False,
          "co_code of an Epoch (wnu.com / epoch.com / paycom.net) join link or form."),
     Kind("epoch_product", FAMILY, "Epoch product code", "strong", False,
@@ -61,7 +71,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("segpay_eticket", FAMILY, "SegPay eticket", "strong", False,
          "x-eticketid (package:price point) of a SegPay purchase link."),
     Kind("verotel_shop_id", FAMILY, "Verotel shop id", "strong", False,
-         "shopID / verotel_website of a Verotel or CardBilling order link."),
+         "shopID / verotel_website of a FlexPay order link (Verotel, CardBilling, Bill, BitsafePay, GayCharge…)."),
     Kind("verotel_merchant_id", FAMILY, "Verotel merchant id", "strong", False,
          "16-digit verotel_id of a Verotel order link."),
     Kind("paxum", FAMILY, "Paxum business e-mail", "strong", True,
@@ -69,13 +79,15 @@ KINDS: tuple[Kind, ...] = (
     Kind("perfect_money", FAMILY, "Perfect Money account", "strong", False,
          "PAYEE_ACCOUNT (U/E/G/B + 7-8 digits) of a Perfect Money form, or one next to its name."),
     Kind("webmoney", FAMILY, "WebMoney purse", "strong", False,
-         "Purse (letter + 12 digits): LMI_PAYEE_PURSE or next to a WebMoney word."),
+         "Purse (letter + 12 digits): LMI_PAYEE_PURSE, a `wmk:payto?Purse=` link or next to a WebMoney word."),
     Kind("webmoney_wmid", FAMILY, "WebMoney WMID", "strong", False,
          "12-digit WebMoney id: passport links or next to `WMID`."),
     Kind("skrill", FAMILY, "Skrill e-mail", "strong", True,
          "pay_to_email of a Skrill / Moneybookers form or link."),
     Kind("coinbase_commerce", FAMILY, "Coinbase Commerce checkout", "strong", False,
-         "`commerce.coinbase.com/checkout/<uuid>` (uuid lower-cased)."),
+         "Checkout id of `commerce.coinbase.com/checkout/<id>` (a uuid lower-cased, another id as written)."),
+    Kind("coinbase_charge", FAMILY, "Coinbase Commerce charge", "strong", False,
+         "Hosted charge: `commerce.coinbase.com/charges/<CODE>` (code upper-cased) or `/pay/<uuid>`."),
     Kind("btcpay_store", FAMILY, "BTCPay store id", "strong", False,
          "storeId of a BTCPay Server pay button or invoice API link."),
     Kind("btcpay_app", FAMILY, "BTCPay app id", "strong", False,
@@ -251,9 +263,37 @@ def email_value(raw: str | None) -> str | None:
         return None
     s = s.lower()
     domain = s.rpartition("@")[2]
-    if domain in _PLACEHOLDER_DOMAINS or domain.endswith((".example", ".invalid", ".test")):
+    if domain in _PLACEHOLDER_DOMAINS or domain.endswith((".example", ".invalid", ".test")) or is_placeholder(s):
         return None
     return s
+
+
+# What integration guides print where the merchant's own id goes: pk_live_XXXX…, G-XXXXXXXXXX,
+# YOUR_PIXEL_ID, {pixel-id}, <PIXEL_ID>, ca-pub-0000000000000000, stats.example.com.  Copied
+# unchanged into many unrelated sites, such a value would link them all, so no row takes one.
+_PLACEHOLDER = re.compile(r"(?i)x{4,}|[_-]your|your[_-]|[{}<>$%]|placeholder")
+_PLACEHOLDER_ID = re.compile(r"(?i)your")          # an id (no dot) that starts with it: yourProjectId
+_PLACEHOLDER_HOST = re.compile(r"(?i)x{4,}|(?:^|\.)(?:example|your(?:-?domain|-?site|website|-?e?mail|company))\.|"
+                               r"\.example(?:/|$)")
+
+
+def is_placeholder(value: str) -> bool:
+    """True for a documentation placeholder rather than a merchant's id (checked on every row's value).
+
+    >>> [is_placeholder(v) for v in ("pk_live_XXXXXXXXXXXXXXXXXXXXXXXX", "G-XXXXXXXXXX", "YOUR_PIXEL_ID",
+    ...                              "ca-pub-0000000000000000", "stats.example.com/1", "me@yourdomain.com")]
+    [True, True, True, True, True, True]
+    >>> [is_placeholder(v) for v in ("G-K2X9QW7PLM", "stats.yourshop.se/3", "shop@yourshop.se")]
+    [False, False, False]
+    """
+    if "@" in value:             # e-mails: the name part is the seller's to choose
+        return "xxxx" in value.lower() or bool(_PLACEHOLDER_HOST.search(value.rpartition("@")[2]))
+    if _PLACEHOLDER.search(value) or _PLACEHOLDER_HOST.search(value):
+        return True
+    if "." not in value and _PLACEHOLDER_ID.match(value):
+        return True
+    digits = [c for c in value if c.isdigit()]
+    return len(digits) >= 6 and all(c == "0" for c in digits)     # ca-pub-0000000000000000
 
 
 _MERCHANT_ID = re.compile(r"[A-Z0-9]{13}")
@@ -289,7 +329,8 @@ def _paypal_merchant_ids(f: dict[str, str]) -> list[str]:
 
 
 _button_id = _shape(r"[A-Z0-9]{6,20}", str.upper)
-_client_id = _shape(r"A[A-Za-z0-9_-]{19,99}")
+# REST app client ids start with A (classic) or B (the ids the hosted-buttons code generator prints).
+_client_id = _shape(r"[AB][A-Za-z0-9_-]{19,99}")
 
 
 def _ccbill(f: dict[str, str]) -> str | None:
@@ -328,6 +369,12 @@ def _first(names: tuple[str, ...], check: Callable[[str | None], str | None]):
     return value
 
 
+# FlexPay brands of Verotel (the hosts of Verotel's own FlexPay client libraries' Brand tables).
+_FLEXPAY_HOSTS = ("verotel.com", "billing.creditcard", "cardbilling.com", "bill.creditcard", "bitsafepay.com",
+                  "gaycharge.com", "paintfestpayments.com", "yoursafedirect.com")
+# (Few keywords: see docs/extractors-payments.md, Speed.  Every brand's purchase link is /startorder.)
+_FLEXPAY_KEYWORDS = ("verotel", ".creditcard", "cardbilling", "startorder")
+
 FIELDS: tuple[Field, ...] = (
     Field("paypal_business", ("paypal.com",), ("business",), _paypal_business_email,
           note='<input name="business" value="seller@shop.se"> in a form to paypal.com/cgi-bin/webscr; '
@@ -355,14 +402,15 @@ FIELDS: tuple[Field, ...] = (
     Field("segpay_eticket", ("segpay.com",), ("x-eticketid", "eticketid"),
           _first(("x-eticketid", "eticketid"), _eticket),
           note="secure2.segpay.com/billing/poset.cgi?x-eticketid=197812:25094", keywords=("segpay",)),
-    Field("verotel_shop_id", ("verotel.com", "billing.creditcard", "cardbilling.com"), ("shopid", "verotel_website"),
+    Field("verotel_shop_id", _FLEXPAY_HOSTS, ("shopid", "verotel_website"),
           _first(("shopid", "verotel_website"), _shop_id),
-          note="secure.verotel.com/startorder?shopID=60678&…; CardBilling's secure.billing.creditcard",
-          keywords=("verotel", "billing.creditcard", "cardbilling")),
-    Field("verotel_merchant_id", ("verotel.com", "billing.creditcard", "cardbilling.com"), ("verotel_id",),
+          note="FlexPay secure.verotel.com/startorder?shopID=60678&… (also /cancel-subscription) and the same "
+               "on the other FlexPay brands' hosts (secure.billing.creditcard, secure.bitsafepay.com…)",
+          keywords=_FLEXPAY_KEYWORDS),
+    Field("verotel_merchant_id", _FLEXPAY_HOSTS, ("verotel_id",),
           _first(("verotel_id",), _verotel_id),
           note="secure.verotel.com/cgi-bin/vtjp.pl?verotel_id=9804000000000000",
-          keywords=("verotel", "billing.creditcard", "cardbilling")),
+          keywords=_FLEXPAY_KEYWORDS),
     Field("paxum", ("paxum.com",), ("business_email",), lambda f: email_value(f.get("business_email")),
           note="form to paxum.com/payment/phrame.php?action=displayProcessPaymentLogin", keywords=("paxum",)),
     Field("perfect_money", ("perfectmoney.com", "perfectmoney.is", "perfect.money"), ("payee_account",),
@@ -412,6 +460,34 @@ _PLACEHOLDER_HANDLES = frozenset({"yourname", "username", "name", "yourhandle", 
 def _paypal_me(m: re.Match[str]) -> str | None:
     h = m.group("v").lower()
     return None if h in _PLACEHOLDER_HANDLES else h
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID_RX = _UUID.pattern
+
+
+def _coinbase_checkout(m: re.Match[str]) -> str:
+    v = m.group("v")
+    return v.lower() if _UUID.fullmatch(v) else v
+
+
+def _coinbase_charge(m: re.Match[str]) -> str:
+    v = m.group("v")
+    return v.lower() if _UUID.fullmatch(v) else v.upper()
+
+
+# The payee of a Swish payment request: {"payee": {"value": "1231181189"}} in the QR-code API body,
+# the app's swish://payment?data=<JSON> link, or a JS object {payee: {value: '…'}}.
+_SWISH_PAYEE = re.compile(r"""payee["']?\s*:\s*\{\s*["']?value["']?\s*:\s*["']?(?P<v>\+?[\d \-]{10,16})""")
+
+
+def _swish_payee(m: re.Match[str]) -> str | None:
+    return _swish_value(m.group("v"))
+
+
+def _swish_deeplink(m: re.Match[str]) -> str | None:
+    pm = _SWISH_PAYEE.search(unquote_plus(m.group("v")))
+    return _swish_value(pm.group("v")) if pm else None
 
 
 def _merchant_list(m: re.Match[str]) -> str | None:
@@ -472,6 +548,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("paypal_button_id", re.compile(r"\bhostedButtonId\s*[:=]\s*[\"'](?P<v>[A-Za-z0-9]{6,20})[\"']"),
             note="paypal.HostedButtons({hostedButtonId: \"…\"}) of the JS SDK", keywords=("hostedbuttonid",),
             value=_upper),
+    Pattern("paypal_button_id", re.compile(r"hosted_button_id(?<!\whosted_button_id)\s*:\s*[\"'](?P<v>[A-Za-z0-9]{6,20})[\"']"),
+            note="Donate SDK: PayPal.Donation.Button({env: 'production', hosted_button_id: '…'})",
+            keywords=("paypal",), value=_upper),
     Pattern("paypal_button_id", re.compile(r"(?i)\bpaypal\.com/ncp/payment/(?P<v>[A-Za-z0-9]{6,20})\b"),
             note="PayPal no-code checkout links paypal.com/ncp/payment/<id>", keywords=("/ncp/payment/",),
             value=_upper),
@@ -492,9 +571,20 @@ PATTERNS: tuple[Pattern, ...] = (
             note="buy.stripe.com/<id> payment links; test_<id> flagged test",
             keywords=("buy.stripe.com", "donate.stripe.com"),
             flags=_test_prefix),
+    Pattern("stripe_buy_button", re.compile(r"buy_btn_(?<![0-9A-Za-z_]buy_btn_)[0-9A-Za-z]{14,64}(?![0-9A-Za-z])"),
+            note='<stripe-buy-button buy-button-id="buy_btn_…" publishable-key="pk_live_…">',
+            keywords=("pk_live_", "pk_test_")),
+    Pattern("stripe_pricing_table", re.compile(r"prctbl_(?<![0-9A-Za-z_]prctbl_)[0-9A-Za-z]{14,64}(?![0-9A-Za-z])"),
+            note='<stripe-pricing-table pricing-table-id="prctbl_…" publishable-key="pk_live_…">',
+            keywords=("pk_live_", "pk_test_")),
     Pattern("stripe_account", re.compile(r"acct_(?<![0-9A-Za-z]acct_)[0-9A-Za-z]{16}(?![0-9A-Za-z])"),
             note="Stripe('pk_live_…', {stripeAccount: 'acct_…'}) on Connect platforms", keywords=("acct_",),
             near=re.compile(r"stripe"), before=300),
+    # ---- CCBill FlexForms (the Flex ID is in the path) ----
+    Pattern("ccbill_flexform",
+            re.compile(r"(?i)\bapi\.ccbill\.com/wap-frontflex/flexforms/(?P<v>" + _UUID_RX + r")(?![0-9a-fA-F-])"),
+            note="FlexForms link or form action api.ccbill.com/wap-frontflex/flexforms/<Flex ID>[?clientSubacc=…]",
+            keywords=("ccbill",), value=_lower),
     # ---- Epoch (path form of the join link) ----
     Pattern("epoch_account",
             re.compile(r"(?i)\bwnu\.com/secure/form\.cgi\?(?P<v>[A-Za-z0-9]{2,20})\+[A-Za-z0-9]{2,20}"),
@@ -505,10 +595,25 @@ PATTERNS: tuple[Pattern, ...] = (
             value=_lower),
     # ---- Coinbase Commerce, BTCPay ----
     Pattern("coinbase_commerce",
-            re.compile(r"(?i)\bcommerce\.coinbase\.com/checkout/"
-                       r"(?P<v>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b"),
-            note="commerce.coinbase.com/checkout/<uuid> (embed button or link)", keywords=("commerce.coinbase.com",),
-            value=_lower),
+            re.compile(r"(?i)\bcommerce\.coinbase\.com/checkout/(?P<v>[A-Za-z0-9][A-Za-z0-9-]{7,39})(?![A-Za-z0-9-])"),
+            note="commerce.coinbase.com/checkout/<id>: the buy-with-crypto embed button or a link (uuid or other id)",
+            keywords=("coinbase",), value=_coinbase_checkout),
+    Pattern("coinbase_charge",
+            re.compile(r"(?i)\bcommerce\.coinbase\.com/charges/(?P<v>" + _UUID_RX + r"|[A-Z0-9]{8})(?![A-Za-z0-9-])"),
+            note="a charge's hosted_url commerce.coinbase.com/charges/<CODE> (8 characters)",
+            keywords=("coinbase",), value=_coinbase_charge),
+    Pattern("coinbase_charge",
+            re.compile(r"(?i)\bcommerce\.coinbase\.com/pay/(?P<v>" + _UUID_RX + r")(?![0-9a-fA-F-])"),
+            note="a charge's hosted_url in the newer form commerce.coinbase.com/pay/<uuid>",
+            keywords=("coinbase",), value=_lower),
+    Pattern("coinbase_commerce",
+            re.compile(r"""checkoutId(?<!\wcheckoutId)\s*[=:]\s*\{?\s*["'](?P<v>""" + _UUID_RX + r""")["']"""),
+            note="react-coinbase-commerce: <CoinbaseCommerceButton checkoutId={'<uuid>'}/>",
+            keywords=("coinbase",), value=_lower, near=re.compile(r"coinbase"), before=2000, after=200),
+    Pattern("coinbase_charge",
+            re.compile(r"""chargeId(?<!\wchargeId)\s*[=:]\s*\{?\s*["'](?P<v>""" + _UUID_RX + r"""|[A-Z0-9]{8})["']"""),
+            note="react-coinbase-commerce: <CoinbaseCommerceButton chargeId={'…'}/>",
+            keywords=("coinbase",), value=_coinbase_charge, near=re.compile(r"coinbase"), before=2000, after=200),
     Pattern("btcpay_app", re.compile(r"/apps/(?P<v>[1-9A-HJ-NP-Za-km-z]{20,50})/(?:pos|crowdfund|pointofsale)\b"),
             note="BTCPay point-of-sale and crowdfund apps: https://<server>/apps/<id>/pos", keywords=("/apps/",)),
     # ---- Perfect Money, WebMoney in prose ----
@@ -520,12 +625,20 @@ PATTERNS: tuple[Pattern, ...] = (
             note="WebMoney purses Z123456789012 (USD), E… (EUR), R… next to a WebMoney word",
             keywords=("webmoney", "wmz", "wme", "wmr", "wmid", "purse", "кошел"),
             near=re.compile(r"webmoney|\bwm[zreubgxk]\b|purse|кошел|\bwm\b"), before=80),
+    Pattern("webmoney", re.compile(r"(?i)wmk:payto\?(?:[^\"'\s<>]{0,300}?&)?purse=(?P<v>[A-Z]\d{12})(?!\d)"),
+            note="WebMoney Keeper link wmk:payto?Purse=Z123456789012&Amount=…", keywords=("purse",), value=_upper),
     Pattern("webmoney_wmid", re.compile(r"(?<!\d)\d{12}(?!\d)"),
             note="WMID: 123456789012", keywords=("wmid",), near=re.compile(r"\bwmid\b"), before=30),
     # ---- Sweden ----
     Pattern("swish", re.compile(r"(?<![\d+])123(?:" + _SEP + r"?\d){7}(?!\d)"),
             note="Swish business numbers 123 456 78 90 / 1234567890 next to the word Swish",
             keywords=("swish",), value=_swish, near=re.compile(r"swish"), before=100, after=40),
+    Pattern("swish", re.compile(r"(?i)swish://payment\?data=(?P<v>[^\"'\s<>]{1,2000})"),
+            note="the Swish app link swish://payment?data=<url-encoded JSON with payee.value>",
+            keywords=("swish",), value=_swish_deeplink),
+    Pattern("swish", _SWISH_PAYEE,
+            note='QR-code API body / JS object {"payee": {"value": "123…"}} with the word Swish near',
+            keywords=("swish",), value=_swish_payee, near=re.compile(r"swish"), before=1000, after=1000),
     Pattern("bankgiro", re.compile(r"(?<![\d-])\d{3,4}" + _SEP + r"\d{4}(?![\d-])"),
             note="Bankgiro 5050-1055 (dash required) after Bankgiro/BG; Luhn check digit",
             keywords=("bankgiro", "bg:", "bg ", "bg-nr", "bg.", "bgnr"), value=_bankgiro,
@@ -638,6 +751,14 @@ def _field_rows(host: str, path: str) -> list[Field]:
     return rows
 
 
+# Values a checksum or registry already vouches for: the placeholder check is not theirs.
+_CHECKSUMMED = frozenset({"iban", "bic", "bankgiro", "plusgiro"})
+
+
+def _placeholder(kind: str, value: str) -> bool:
+    return kind not in _CHECKSUMMED and is_placeholder(value)
+
+
 def _near_ok(row: Pattern, text: str, start: int, end: int) -> bool:
     if row.near is None:
         return True
@@ -660,7 +781,7 @@ def run_patterns(rows: Iterable[Pattern], text: str, present: frozenset[str]) ->
             if not got:
                 continue
             value, raw = got if isinstance(got, tuple) else (got, m.group(0))
-            if value in seen or not _near_ok(row, text, m.start(), m.end()):
+            if value in seen or _placeholder(row.kind, value) or not _near_ok(row, text, m.start(), m.end()):
                 continue
             seen.add(value)
             flags = row.flags(value) if row.flags else ()
@@ -683,7 +804,8 @@ def _apply_fields(rows: list[Field], host: str, path: str, fields: dict[str, str
             continue
         raw = "&".join(f"{n}={v}" for n, v in got.items())[:200]
         for value in ([values] if isinstance(values, str) else values):
-            yield Identifier(row.kind, value, raw, snippet(text, start, end), test)
+            if not _placeholder(row.kind, value):
+                yield Identifier(row.kind, value, raw, snippet(text, start, end), test)
 
 
 _TEST_HOST = re.compile(r"(?:^|\.)(?:sandbox|test|stg|stage|qa)[\w-]*\.")

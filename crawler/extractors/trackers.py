@@ -47,7 +47,7 @@ KINDS: tuple[Kind, ...] = (
 )
 
 _ANALYTICS_NEAR = re.compile(r"gtag|analytics|_gaq|\bga\(|_setaccount|tracking_?id|googletagmanager|urchin|\bga\.js"
-                             r"|['\"]create['\"]|property")
+                             r"|['\"]create['\"]|property|_uacct|[?&]tid=")
 _GA4_NEAR = re.compile(r"gtag|googletagmanager|measurement_?id|send_to|ga4|analytics|['\"]config['\"]")
 
 
@@ -63,6 +63,10 @@ def _ca_pub(m: re.Match[str]) -> str:
     return "ca-pub-" + m.group("v")
 
 
+def _aw(m: re.Match[str]) -> str:
+    return "AW-" + m.group("v")
+
+
 # Matomo tracker host: the `var u="//host/"` of the standard snippet, setTrackerUrl, Matomo
 # Cloud's cdn.matomo.cloud/<host>/matomo.js, or any …/matomo.php or piwik.js URL.
 _MATOMO_HOST = re.compile(
@@ -74,10 +78,16 @@ MATOMO_WINDOW = 3000
 
 
 def _matomo_site(m: re.Match[str]) -> str | None:
+    """The tracker host of the same snippet: the nearest one before setSiteId (``var u=…`` and
+    setTrackerUrl come first), else the first after it (``cdn.matomo.cloud/<host>/matomo.js``),
+    so two snippets on one page keep their own hosts."""
     text = m.string
-    window = text[max(0, m.start() - MATOMO_WINDOW):m.end() + MATOMO_WINDOW]
-    hm = _MATOMO_HOST.search(window)
-    if not hm:
+    hm = None
+    for hm in _MATOMO_HOST.finditer(text, max(0, m.start() - MATOMO_WINDOW), m.start()):
+        pass
+    if hm is None:
+        hm = _MATOMO_HOST.search(text, m.end(), m.end() + MATOMO_WINDOW)
+    if hm is None:
         return None
     host = next(g for g in hm.groups() if g).lower().rstrip(".")
     return f"{host}/{m.group('v')}"
@@ -101,6 +111,15 @@ PATTERNS: tuple[Pattern, ...] = (
             keywords=("gtm-",)),
     Pattern("google_ads_id", re.compile(r"AW-(?<![\w-]AW-)\d{9,11}(?!\d)"),
             note="gtag('config', 'AW-123456789'); send_to 'AW-…/label' (label dropped)", keywords=("aw-",)),
+    Pattern("google_ads_id", re.compile(r"google_conversion_id\s*[=:]\s*[\"']?(?P<v>\d{8,11})(?!\d)"),
+            note="legacy conversion.js snippet: var google_conversion_id = 123456789; (also w.google_conversion_id)",
+            keywords=("pagead/",), value=_aw),
+    Pattern("google_ads_id",
+            re.compile(r"googlead(?:services\.com/pagead/conversion|s\.g\.doubleclick\.net/pagead/"
+                       r"viewthroughconversion)/(?P<v>\d{8,11})(?!\d)"),
+            note="noscript conversion / remarketing pixel googleadservices.com/pagead/conversion/<id>/?label=… "
+                 "(a string only: never fetched)",
+            keywords=("pagead/",), value=_aw),
     Pattern("adsense_publisher", re.compile(r"ca-pub-(?<![\w-]ca-pub-)(?P<v>\d{16})(?!\d)"),
             note="data-ad-client=\"ca-pub-…\", adsbygoogle.js?client=ca-pub-…, google-adsense-account meta",
             keywords=("ca-pub-",), value=_ca_pub),
@@ -109,6 +128,8 @@ PATTERNS: tuple[Pattern, ...] = (
     # ---- Meta, TikTok, Microsoft ----
     Pattern("facebook_pixel", re.compile(r"""fbq\(\s*["']init["']\s*,\s*["']?(?P<v>\d{15,16})(?!\d)"""),
             note="fbq('init', '123456789012345')", keywords=("fbq",)),
+    Pattern("facebook_pixel", re.compile(r"""addPixelId["']\s*,\s*["']?(?P<v>\d{15,16})(?!\d)"""),
+            note="fbq('addPixelId', '…') and the older _fbq.push(['addPixelId', '…'])", keywords=("fbq",)),
     Pattern("facebook_pixel",
             re.compile(r"(?i)\bfacebook\.com/tr/?\?(?:[^\"'\s<>]{0,200}?&)?id=(?P<v>\d{15,16})(?!\d)"),
             note="noscript pixel URL www.facebook.com/tr?id=…&ev=PageView (a string only: never fetched)",
@@ -117,6 +138,11 @@ PATTERNS: tuple[Pattern, ...] = (
             note="connect.facebook.net/signals/config/<id>", keywords=("signals/config",)),
     Pattern("tiktok_pixel", re.compile(r"""\bttq\.load\(\s*["'](?P<v>[A-Z0-9]{15,25})["']"""),
             note="ttq.load('C4ABCDEFGHIJKLMNOPQR')", keywords=("ttq.load",)),
+    Pattern("tiktok_pixel",
+            re.compile(r"analytics\.tiktok\.com/i18n/pixel/events\.js\?(?:[^\"'\s<>]{0,200}?&)?sdkid="
+                       r"(?P<v>[A-Z0-9]{15,25})(?![A-Za-z0-9])"),
+            note="events.js?sdkid=<id> (the script URL ttq.load builds, pasted as a static <script src>)",
+            keywords=("tiktok",), value=_upper),
     Pattern("microsoft_clarity", re.compile(r"(?i)\bclarity\.ms/tag/(?P<v>[a-z0-9]{8,12})(?![a-z0-9])"),
             note="www.clarity.ms/tag/<id>", keywords=("clarity.ms",), value=lambda m: m.group("v").lower()),
     Pattern("microsoft_clarity",
@@ -128,6 +154,18 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("yandex_metrika", re.compile(r"(?i)\bmc\.yandex\.(?:ru|com|by|kz|ua|com\.tr)/watch/(?P<v>\d{5,10})(?!\d)"),
             note="noscript <img src=\"https://mc.yandex.ru/watch/12345678\"> (a string only: never fetched)",
             keywords=("mc.yandex",)),
+    Pattern("yandex_metrika",
+            re.compile(r"mc\.yandex\.(?:ru|com|by|kz|ua|com\.tr)/metrika/tag\.js\?(?:[^\"'\s<>]{0,200}?&)?id="
+                       r"(?P<v>\d{5,10})(?!\d)"),
+            note="the current snippet's loader URL https://mc.yandex.ru/metrika/tag.js?id=<id>", keywords=("mc.yandex",)),
+    Pattern("yandex_metrika",
+            re.compile(r"(?i)\b(?:informer|bs)\.yandex\.(?:ru|com|by|kz|ua|com\.tr)/informer/(?P<v>\d{5,10})/"),
+            note="Metrica informer image //informer.yandex.ru/informer/<id>/3_1_… (a string only: never fetched)",
+            keywords=("informer",)),
+    Pattern("yandex_metrika",
+            re.compile(r"(?i)\bmetrika\.yandex\.(?:ru|com|by|kz|ua|com\.tr)/stat/\?(?:[^\"'\s<>]{0,200}?&)?id="
+                       r"(?P<v>\d{5,10})(?!\d)"),
+            note="the informer's link metrika.yandex.ru/stat/?id=<id>&from=informer", keywords=("informer",)),
     Pattern("yandex_metrika", re.compile(r"\byaCounter(?P<v>\d{5,10})(?!\d)"),
             note="legacy: yaCounter12345678 = new Ya.Metrika(…)", keywords=("yacounter",)),
     Pattern("yandex_metrika", re.compile(r"\bYa\.Metrika2?\(\s*\{\s*id\s*:\s*(?P<v>\d{5,10})(?!\d)"),
@@ -136,6 +174,12 @@ PATTERNS: tuple[Pattern, ...] = (
             note="h._hjSettings={hjid:1234567,hjsv:6}", keywords=("hjid",)),
     Pattern("hotjar_id", re.compile(r"(?i)\bstatic\.hotjar\.com/c/hotjar-(?P<v>\d{5,9})\.js"),
             note="static.hotjar.com/c/hotjar-1234567.js?sv=6", keywords=("hotjar-",)),
+    Pattern("hotjar_id",
+            re.compile(r"""hj\.contentsquare\.net/c/csq-["']\s*,\s*["']\.js["']\s*,\s*["']?(?P<v>\d{5,9})(?!\d)"""),
+            note="the current snippet's last argument: …('https://static.hj.contentsquare.net/c/csq-', '.js', 1234567)",
+            keywords=("contentsquare",)),
+    Pattern("hotjar_id", re.compile(r"static\.hj\.contentsquare\.net/c/csq-(?P<v>\d{5,9})\.js"),
+            note="static.hj.contentsquare.net/c/csq-1234567.js as a static <script src>", keywords=("contentsquare",)),
     Pattern("matomo_site", re.compile(r"""_paq\.push\(\s*\[\s*["']setSiteId["']\s*,\s*["']?(?P<v>\d{1,6})(?!\d)"""),
             note="_paq.push(['setSiteId', '3']) + the tracker host of the same snippet -> host/3",
             keywords=("setsiteid",), value=_matomo_site),
