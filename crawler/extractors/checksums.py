@@ -27,6 +27,7 @@ CashAddr, Monero) and tests/test_payments.py (the IBAN registry's examples).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import base58
@@ -266,6 +267,11 @@ def iban_length(country: str) -> int | None:
     """
     if not isinstance(country, str) or len(country) != 2 or not country.isalpha() or not country.isupper():
         return None
+    return _registry_iban_length(country)
+
+
+@functools.lru_cache(maxsize=1024)   # a function of two letters; walking the registry is not free
+def _registry_iban_length(country: str) -> int | None:
     info = _IBAN_DB.info(country)[0][1]
     if "bban" not in info:
         return None
