@@ -9,7 +9,9 @@ top of them (never raising, our value forms, the coin rules of each address kind
     Keccak-256        pycryptodome (``Crypto.Hash.keccak``; C, about 2 us a hash)
     base58check       ``base58``
     bech32, bech32m   ``bech32m``: the BIP-173/BIP-350 reference implementation (``segwit_addr``)
-                      packaged; the ``bech32`` package is the 2017 reference without Bech32m
+                      packaged; the ``bech32`` package is the 2017 reference without Bech32m.
+                      It imports ``collections.abc.ByteString``, which Python 3.17 removes;
+                      ``base58-bech32`` (below) has bech32m too if it is not updated by then
     CashAddr          ``base58-bech32`` (btclib's codecs; refusals as Bitcoin Cash Node's)
     IBAN, BIC, Luhn   ``python-stdnum`` (the SWIFT IBAN registry's per-country formats, the
                       ISO 3166 country list)
@@ -18,7 +20,7 @@ Kept here, with why: Monero's block base58 and address layout (the one package t
 them, ``monero``, is a wallet/RPC client whose last release is from 2022 and that pulls in
 requests, PyNaCl and pycryptodomex; the layout is twenty lines over ``base58``'s integer
 decoding and pycryptodome's Keccak), EIP-55's case rule (a dozen lines over Keccak; eth-utils
-would bring eth-typing, toolz and cytoolz for it), and the Swedish Bankgiro/Plusgiro forms
+would bring its own tree of eth-* packages for it), and the Swedish Bankgiro/Plusgiro forms
 (no library knows them; their check digit is stdnum's Luhn).
 
 Tested with the published vectors: tests/test_checksums_crypto.py (BIP-173, BIP-350, EIP-55,
