@@ -10,9 +10,15 @@ from __future__ import annotations
 import doctest
 import hashlib
 
+import base58
+import bech32m
+import bech32m.codecs
 import pytest
 
 from crawler.extractors import checksums as cs
+
+B58_ALPHABET = base58.BITCOIN_ALPHABET.decode()
+BECH32_CHARSET = bech32m.codecs.CHARSET
 
 # ---------------------------------------------------------------- Keccak-256
 
@@ -26,10 +32,10 @@ def test_keccak256_known_digests(data, digest):
 
 
 @pytest.mark.parametrize("length", [0, 1, 55, 135, 136, 137, 271, 272, 500])
-def test_keccak_permutation_matches_hashlib_sha3(length):
-    # Same permutation, SHA3 padding: proves keccak-f[1600] and the sponge across block edges.
+def test_keccak256_is_not_hashlibs_sha3_256(length):
+    # Ethereum and Monero pad with 0x01; NIST's SHA3-256 (hashlib) with 0x06: never the same digest.
     data = bytes((7 * i + length) % 256 for i in range(length))
-    assert cs._sha3_256_via_keccak(data) == hashlib.sha3_256(data).digest()
+    assert len(cs.keccak256(data)) == 32
     assert cs.keccak256(data) != hashlib.sha3_256(data).digest()
 
 
@@ -92,14 +98,14 @@ def test_bech32_valid(s):
     dec = cs.bech32_decode(s)
     assert dec is not None and dec[2] == "bech32"
     # Re-encoding gives the lower-case string back.
-    assert cs.bech32_encode(dec[0], dec[1], "bech32") == s.lower()
+    assert bech32m.codecs.bech32_encode(dec[0], bytes(dec[1]), bech32m.codecs.Encoding.BECH32) == s.lower()
 
 
 @pytest.mark.parametrize("s", BECH32M_VALID)
 def test_bech32m_valid(s):
     dec = cs.bech32_decode(s)
     assert dec is not None and dec[2] == "bech32m"
-    assert cs.bech32_encode(dec[0], dec[1], "bech32m") == s.lower()
+    assert bech32m.codecs.bech32_encode(dec[0], bytes(dec[1]), bech32m.codecs.Encoding.BECH32M) == s.lower()
 
 
 @pytest.mark.parametrize("s, reason", BECH32_INVALID + BECH32M_INVALID)
@@ -111,7 +117,7 @@ def test_bech32_invalid(s, reason):
 def test_bech32_one_flipped_character_fails(s):
     # Flip the last data character to another charset symbol: the checksum must catch it.
     last = s[-1].lower()
-    other = cs.BECH32_CHARSET[(cs.BECH32_CHARSET.index(last) + 1) % 32]
+    other = BECH32_CHARSET[(BECH32_CHARSET.index(last) + 1) % 32]
     flipped = s[:-1] + (other.upper() if s[-1].isupper() else other)
     assert cs.bech32_decode(flipped) is None
 
@@ -182,7 +188,7 @@ def test_segwit_valid(addr, script):
     dec = cs.segwit_decode(hrp, addr)
     assert dec is not None
     assert _script(*dec) == script
-    assert cs.segwit_encode(hrp, *dec) == addr.lower()
+    assert bech32m.encode(hrp, *dec) == addr.lower()
 
 
 @pytest.mark.parametrize("addr, reason", SEGWIT_INVALID)
@@ -193,6 +199,12 @@ def test_segwit_invalid(addr, reason, hrp):
 
 def test_segwit_wrong_hrp():
     assert cs.segwit_decode("ltc", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4") is None
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "bc1", "bc1" + "q" * 200])
+def test_bech32_and_segwit_never_raise(bad):
+    assert cs.bech32_decode(bad) is None
+    assert cs.segwit_decode("bc", bad) is None
 
 
 # ---------------------------------------------------------------- EIP-55
@@ -255,26 +267,29 @@ BASE58CHECK_VECTORS = [
 @pytest.mark.parametrize("s, payload", BASE58CHECK_VECTORS)
 def test_base58check_vectors(s, payload):
     assert cs.base58check_decode(s).hex() == payload
-    assert cs.base58check_encode(bytes.fromhex(payload)) == s
+    assert base58.b58encode_check(bytes.fromhex(payload)).decode() == s
 
 
 @pytest.mark.parametrize("s, payload", BASE58CHECK_VECTORS)
 @pytest.mark.parametrize("pos", [1, 10, -1])
 def test_base58check_one_changed_character_fails(s, payload, pos):
     i = pos % len(s)
-    alpha = cs.B58_ALPHABET
+    alpha = B58_ALPHABET
     changed = s[:i] + alpha[(alpha.index(s[i]) + 1) % 58] + s[i + 1:]
     assert cs.base58check_decode(changed) is None
 
 
-@pytest.mark.parametrize("s", ["", "0OIl", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfN0", "11", "é" * 30])
+@pytest.mark.parametrize("s", ["", "0OIl", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfN0", "11", "é" * 30, None, 42,
+                               # base58 itself strips blanks: a token with one is not an address
+                               "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa ", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa\n",
+                               " 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"])
 def test_base58check_malformed(s):
     assert cs.base58check_decode(s) is None
 
 
 @pytest.mark.parametrize("data", [b"\x00", b"\x00\x00\x01", b"\xff" * 5, bytes(range(30))])
-def test_b58_leading_zeros_round_trip(data):
-    assert cs.b58decode(cs.b58encode(data)) == data
+def test_base58check_keeps_leading_zero_bytes(data):
+    assert cs.base58check_decode(base58.b58encode_check(data).decode()) == data
 
 
 # ---------------------------------------------------------------- CashAddr
@@ -318,20 +333,13 @@ def test_cashaddr_spec_size_table(addr, type_, hash_hex):
     assert cs.cashaddr_encode(prefix, type_, bytes.fromhex(hash_hex)) == addr
 
 
-@pytest.mark.parametrize("s", ["prefix:x64nx6hz", "p:gpf8m4h7",
-                               "bitcoincash:qpzry9x8gf2tvdw0s3jn54khce6mua7lcw20ayyn"])
-def test_cashaddr_spec_checksum_vectors(s):
-    prefix, payload = s.split(":")
-    values = [ord(c) & 31 for c in prefix] + [0] + [cs.BECH32_CHARSET.index(c) for c in payload]
-    assert cs.cashaddr_polymod(values) == 0
-
-
 @pytest.mark.parametrize("bad", [
     "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6b",   # last character changed
     "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gDx6a",   # mixed case
     "bchtest:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a",       # checksum is for another prefix
     "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6",    # truncated
     "bitcoincash:", "", "bitcoincash:bpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a",
+    None, 42, "bitcoincash:" + "q" * 300,
 ])
 def test_cashaddr_invalid(bad):
     assert cs.cashaddr_decode(bad) is None
@@ -369,7 +377,7 @@ def test_monero_vectors(addr, kind, spend, view, pid):
 @pytest.mark.parametrize("pos", [5, 50, -2])
 def test_monero_one_changed_character_fails(addr, pos):
     i = pos % len(addr)
-    alpha = cs.B58_ALPHABET
+    alpha = B58_ALPHABET
     changed = addr[:i] + alpha[(alpha.index(addr[i]) + 1) % 58] + addr[i + 1:]
     assert cs.monero_address_decode(changed) is None
 
@@ -382,10 +390,8 @@ def test_monero_malformed(bad):
 
 # ---------------------------------------------------------------- docstrings
 
-CRYPTO_FUNCTIONS = ["keccak256", "eip55_checksum", "eip55_ok", "b58decode", "b58encode",
-                    "base58check_decode", "base58check_encode", "bech32_polymod", "bech32_decode",
-                    "bech32_encode", "convertbits", "segwit_decode", "segwit_encode",
-                    "cashaddr_polymod", "cashaddr_decode", "cashaddr_encode", "monero_b58decode",
+CRYPTO_FUNCTIONS = ["keccak256", "eip55_checksum", "eip55_ok", "base58check_decode", "bech32_decode",
+                    "segwit_decode", "cashaddr_decode", "cashaddr_encode", "monero_b58decode",
                     "monero_address_decode"]
 
 

@@ -273,6 +273,13 @@ def test_iban_rejects_malformed(bad):
     assert not checksums.iban_ok(bad)
 
 
+@pytest.mark.parametrize("country,length", [("SE", 24), ("NO", 15), ("LC", 32), ("RU", 33), ("DE", 22),
+                                            ("US", None), ("XX", None), ("se", None), ("S", None), ("ÅÄ", None),
+                                            (None, None), (["SE"], None)])
+def test_iban_length_comes_from_the_registry(country, length):
+    assert checksums.iban_length(country) == length
+
+
 @pytest.mark.parametrize("digits,ok", [("79927398713", True), ("79927398710", False), ("0", False), ("", False),
                                        ("12a", False), ("5050-1055", False)])
 def test_luhn(digits, ok):
@@ -315,7 +322,8 @@ def test_arbitrary_markup_never_raises(parts, content_type):
         assert ident.kind in KINDS and ident.value and len(ident.context) <= 200
 
 
-@pytest.mark.parametrize("fn", [checksums.iban_canonical, checksums.iban_ok, checksums.bic_ok, checksums.luhn_ok,
+@pytest.mark.parametrize("fn", [checksums.iban_canonical, checksums.iban_ok, checksums.iban_length, checksums.bic_ok,
+                                checksums.luhn_ok,
                                 checksums.bankgiro_canonical, checksums.plusgiro_canonical, payments.email_value,
                                 payments.is_placeholder,
                                 payments.norm_text, payments.extract], ids=lambda f: f.__name__)

@@ -11,7 +11,8 @@
     crypto.py      BTC, ETH, LTC, DOGE, BCH, TRX, XMR addresses (checksum-validated)
     trackers.py    analytics, ad and site-verification ids
     page_meta.py   title, meta tags, lang, canonical, og:site_name, linked domains
-    checksums.py   bech32/bech32m, base58check, EIP-55, IBAN mod-97, Luhn, cashaddr…
+    checksums.py   thin never-raising wrappers over the checksum libraries (Keccak, base58,
+                   bech32/bech32m, CashAddr, IBAN/BIC/Luhn) and Monero's address layout
 
 ``extract_all`` runs every family and drops repeats of the same kind and value.
 """

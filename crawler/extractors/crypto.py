@@ -27,8 +27,9 @@ must stand alone: the characters before and after it must not be ASCII letters o
 
 Speed: the scans run over an ASCII byte copy of the text; one regex anchored on the base58
 version characters, literal prefilters (``0x``, ``bc1``, ``ltc1``, ``bch``, ``bitcoin``) before
-the other scans; checksums run only on candidates, Keccak at most ``MAX_KECCAK_CHECKS`` times
-per kind and page.  See docs/extractors-crypto.md.
+the other scans; checksums run only on candidates, and every candidate is checked: Keccak is
+pycryptodome's C code (a few microseconds a hash), so no cap lets a page of junk tokens hide a
+real address behind them.  See docs/extractors-crypto.md.
 """
 
 from __future__ import annotations
@@ -101,12 +102,6 @@ WALLET_CONTEXT = re.compile(
 _WALLET_BEFORE = 80
 _WALLET_AFTER = 40
 
-# Keccak-256 is pure Python (~0.3 ms a hash): a page is allowed this many EIP-55 and this many
-# Monero checks, which bounds a hostile page of 0x-hex tokens to well under a second.  Real
-# pages list tens of addresses at most.
-MAX_KECCAK_CHECKS = 1000
-
-
 def _standalone(text: str, start: int, end: int) -> bool:
     """True when text[start:end] is not glued to other letters or digits."""
     if start > 0 and text[start - 1] in _ALNUM:
@@ -152,7 +147,6 @@ def _ident(kind: str, value: str, text: str, start: int, end: int,
 
 def _base58(text: str, raw: bytes) -> Iterator[Identifier]:
     """Base58check (BTC/LTC/DOGE/TRX/BCH legacy) and Monero candidates."""
-    keccak_budget = MAX_KECCAK_CHECKS
     for m in _B58_RE.finditer(raw):
         start, end = m.span()
         tok = text[start:end]
@@ -164,8 +158,7 @@ def _base58(text: str, raw: bytes) -> Iterator[Identifier]:
             continue
         n = len(tok)
         if n in (95, 106):
-            if tok[0] in "48" and keccak_budget > 0:
-                keccak_budget -= 1
+            if tok[0] in "48":
                 dec = cs.monero_address_decode(tok)
                 if dec is not None:
                     flags = ("integrated",) if dec[0] == "integrated" else ()
@@ -215,7 +208,6 @@ def _segwit(text: str, raw: bytes, positions: list[int], hrp: str, kind: str) ->
 
 
 def _eth(text: str, raw: bytes) -> Iterator[Identifier]:
-    keccak_budget = MAX_KECCAK_CHECKS
     for m in _ETH_RE.finditer(raw):
         start, end = m.span()
         if not _standalone(text, start, end):
@@ -226,10 +218,8 @@ def _eth(text: str, raw: bytes) -> Iterator[Identifier]:
             # No case mix, no checksum to check: only a wallet-like neighbourhood makes it one.
             if wallet_context(text, start, end):
                 yield _ident("eth_address", tok.lower(), text, start, end, ("no_checksum",))
-        elif keccak_budget > 0:
-            keccak_budget -= 1
-            if cs.eip55_ok(tok):
-                yield _ident("eth_address", tok.lower(), text, start, end)
+        elif cs.eip55_ok(tok):
+            yield _ident("eth_address", tok.lower(), text, start, end)
 
 
 def _cashaddr_ident(text: str, start: int, end: int, tok: str) -> Identifier | None:

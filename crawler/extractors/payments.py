@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 from urllib.parse import unquote_plus
 
-from crawler.extractors.checksums import bankgiro_canonical, bic_ok, iban_canonical, IBAN_LENGTHS, plusgiro_canonical
+from crawler.extractors.checksums import bankgiro_canonical, bic_ok, iban_canonical, iban_length, plusgiro_canonical
 from crawler.extractors.model import Identifier, Kind, Page, snippet
 
 try:  # a Rust Aho-Corasick automaton: all keywords in one pass at ~500 MB/s
@@ -510,7 +510,7 @@ def _plusgiro(m: re.Match[str]) -> str | None:
 def _iban(m: re.Match[str]) -> Value:
     """Trim a run of upper-case/digit groups to its country's IBAN length, at a group end."""
     raw = m.group(0)
-    length = IBAN_LENGTHS.get(raw[:2])
+    length = iban_length(raw[:2])
     if length is None:
         return None
     count = 0
