@@ -264,7 +264,8 @@ class ReportedSiteSpider(Spider):
             linked_domains=sorted(d for d in linked_domains if d),
             text=a.text,
             sha256=hashlib.sha256(response.body).hexdigest(), body_bytes=len(response.body),
-            fetched_at=utcnow(), report_id=meta.get("report_id"), identifiers=identifiers)
+            fetched_at=utcnow(), report_id=meta.get("report_id"), identifiers=identifiers,
+            referrer=_header(response.request, b"Referer") if response.request is not None else None)
         out: list[Any] = [item]
         site.pages += 1
         if 200 <= response.status < 300:
@@ -294,9 +295,14 @@ class ReportedSiteSpider(Spider):
             if len(chain) >= MAX_REFRESH_HOPS:
                 break
             target = urljoin(response.url, target)
-            if urlsplit(target).scheme in ("http", "https") and _url_key(target) not in site.seen \
-                    and target not in {h["url"] for h in chain}:
-                hop = {"url": response.url, "status": response.status, "kind": how}
+            if urlsplit(target).scheme not in ("http", "https") or _url_key(target) == _url_key(response.url):
+                continue
+            hop = {"url": response.url, "status": response.status, "kind": how, "to": target}
+            if item.redirect_chain is chain:
+                # The refreshing page's own row records where it sends the visitor: the
+                # target's row (keyed by its URL) may be overwritten by that site's own crawl.
+                item.redirect_chain = [*chain, hop]
+            if _url_key(target) not in site.seen and target not in {h["url"] for h in chain}:
                 out.append(self._request(target, site, depth=depth, report_id=report_id,
                                          chain=[*chain, hop], referer=response.url,
                                          priority=self._priority(target, depth) + 50))
