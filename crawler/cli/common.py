@@ -37,6 +37,39 @@ def config_from(**cli: Any) -> Config:
     return load_config({k: v for k, v in cli.items() if k in SETTINGS_BY_NAME})
 
 
+def require_db(path: Any) -> None:
+    """A command that reads or watches a store refuses one that does not exist: a typo in a
+    cron line must fail loudly, not create an empty database and watch it forever."""
+    from pathlib import Path
+
+    from crawler.errors import StoreError
+    if not Path(str(path)).is_file():
+        raise StoreError(f"database {path} does not exist; run `merchintel crawl` first or pass --db.")
+
+
+def known_cases(store: Any) -> list[str]:
+    """Every case name the store knows (tracked sites, reports, runs, schedules)."""
+    names: set[str] = set()
+    for table, col in (("case_sites", "case_name"), ("reports", "case_name"), ("runs", "case_name"),
+                       ("schedules", "case_name")):
+        try:
+            names.update(r[0] for r in store.execute(f"SELECT DISTINCT [{col}] FROM [{table}]") if r[0])
+        except Exception:   # an older store without the table
+            pass
+    return sorted(names)
+
+
+def require_case(store: Any, case: str | None) -> None:
+    """Refuse a case the store has never heard of (a typo would give an empty answer)."""
+    from crawler.errors import ConfigError
+    if case is None:
+        return
+    cases = known_cases(store)
+    if case not in cases:
+        shown = ", ".join(cases[:10]) + (" …" if len(cases) > 10 else "") if cases else "none yet"
+        raise ConfigError(f"no case {case!r} in this database (cases: {shown}); check --case or --db.")
+
+
 def err(message: str) -> None:
     """A line on stderr (progress, logs, warnings)."""
     click.echo(message, err=True)

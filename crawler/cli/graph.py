@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.cli import main
-from crawler.cli.common import config_from, db_option, emit_json, emit_table, err, short_float
+from crawler.cli.common import config_from, db_option, emit_json, emit_table, err, require_case, short_float
 from crawler.schema import open_db
 
 
@@ -31,8 +31,8 @@ def _since(value: str | None) -> str | None:
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
               help="Output format (json is for pipes).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-@click.option("--threshold", type=float, default=None,
-              help="Link score that ties two sites (default 0.5; see docs/graph.md).")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Link score that ties two sites, above 0 and at most 1 (default 0.5; see docs/graph.md).")
 @click.option("--why/--no-why", default=False, help="json: include every member's evidence path.")
 def clusters(db: str | None, fmt: str, output: str | None, threshold: float | None, why: bool) -> None:
     """Operator clusters: sites tied by shared identifiers, with stable ids.
@@ -104,7 +104,8 @@ def links(domain: str, db: str | None, fmt: str) -> None:
 @click.option("--case", "case_name", help="Only the sites of this case.")
 @click.option("--cluster", help="Only the members of this cluster id (see `merchintel clusters`).")
 @click.option("--since", help="Only observations last seen at/after this UTC date or time.")
-@click.option("--min-score", type=float, help="Drop links scoring below it and values weighing less.")
+@click.option("--min-score", type=click.FloatRange(0, 1),
+              help="Drop links scoring below it and values weighing less (0 to 1).")
 @click.option("--pseudonymize", metavar="KEY", help="Replace personal values by HMAC-SHA256(KEY) pseudonyms.")
 def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: str | None, since: str | None,
            min_score: float | None, pseudonymize: str | None) -> None:
@@ -112,6 +113,8 @@ def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: s
     from exports import export as do_export
     cfg = config_from(db=db)
     store = open_db(cfg.db, readonly=True)
+    require_case(store, case_name)
     counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
                        min_score=min_score, pseudonymize=pseudonymize)
-    err(f"wrote {out} ({', '.join(f'{k} {v}' for k, v in counts.items() if k != 'files')})")
+    files = counts.get("files") or [out]
+    err(f"wrote {', '.join(str(f) for f in files)} ({', '.join(f'{k} {v}' for k, v in counts.items() if k != 'files')})")
