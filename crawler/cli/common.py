@@ -91,7 +91,10 @@ def short_float(v: float) -> str:
 
 def emit_table(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = None, out=None,
                max_width: int = 60) -> None:
-    """A plain aligned text table on stdout; values longer than max_width are cut with '…'."""
+    """An aligned text table on stdout (tabulate); a value longer than ``max_width`` wraps
+    onto more lines of its cell, never cut: evidence and caveats are read in full."""
+    from tabulate import tabulate
+
     out = out or sys.stdout
     rows = list(rows)
     if not rows:
@@ -108,12 +111,10 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = N
             v = ", ".join(str(x) for x in v)
         elif isinstance(v, dict):
             v = json.dumps(v, ensure_ascii=False)
-        s = str(v).replace("\n", " ")
-        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+        return str(v).replace("\n", " ")
 
     table = [[cell(r.get(c)) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in table)) for i, c in enumerate(cols)]
-    out.write("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip() + "\n")
-    out.write("  ".join("-" * w for w in widths) + "\n")
-    for row in table:
-        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+    # Only columns that need it wrap (tabulate wraps at spaces, and breaks long words).
+    widths = [max_width if any(len(row[i]) > max_width for row in table) else None for i in range(len(cols))]
+    text = tabulate(table, headers=cols, tablefmt="simple", maxcolwidths=widths, disable_numparse=True)
+    out.write("\n".join(line.rstrip() for line in text.splitlines()) + "\n")

@@ -182,7 +182,36 @@ def _print_demo(report: dict[str, Any]) -> None:
     alerts = report["alerts"]
     cols = [c for c in ("kind", "type", "from_domain", "to_domain", "summary") if alerts and c in alerts[0]]
     emit_table(alerts, cols or None, max_width=90)
-    db = report["db"]
-    out.write(f"\nDatabase: {db}\nNext: merchintel links shop-a.se --db {db}\n"
-              f"      merchintel export --format html -o {Path(db).parent / 'graph.html'} --db {db}\n"
-              f"      merchintel browse --db {db}\n")
+    out.write(f"\nDatabase: {report['db']}\n")
+    out.write("Next (run as printed from this directory):\n")
+    for line in next_commands(report["db"]):
+        out.write(f"  {line}\n")
+
+
+def next_commands(db: str) -> list[str]:
+    """The demo's closing commands: they run as printed after `make demo` (the venv's
+    merchintel by its path, the demo database by --db)."""
+    exe = _merchintel_command()
+    out = Path(db).parent
+    return [f"{exe} clusters --why --db {db}",
+            f"{exe} links old-shop-b.com --db {db}",
+            f"{exe} find bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4 --db {db}",
+            f"{exe} alerts --db {db}",
+            f"{exe} export --format html -o {out / 'graph.html'} --db {db}",
+            f"{exe} browse --db {db}"]
+
+
+def _merchintel_command() -> str:
+    """How to call merchintel from the current directory: the venv's script by its path
+    (``.venv/bin/merchintel`` after `make demo`), bare ``merchintel`` if that is on PATH."""
+    import os
+    import shutil
+    here = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if here is not None and here.name == "merchintel" and here.exists():
+        if shutil.which("merchintel") and Path(shutil.which("merchintel")).resolve() == here.resolve():
+            return "merchintel"
+        try:
+            return os.path.relpath(here.resolve().parent.parent / "bin" / "merchintel")
+        except ValueError:
+            return str(here)
+    return f"{sys.executable} -m crawler.cli" if not shutil.which("merchintel") else "merchintel"
