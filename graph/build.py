@@ -54,6 +54,7 @@ class GraphSource:
         from graph.clusters import compute_clusters
         from graph.links import all_links
         self.db = db
+        self.case, self.cluster = case, cluster
         self.since = since
         self.min_score = min_score
         self.key = pseudonymize

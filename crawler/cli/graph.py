@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from crawler.cli import main
-from crawler.cli.common import config_from, db_option, emit_json, emit_table, err, require_case, short_float
+from crawler.cli.common import (config_from, db_option, emit_json, emit_table, err, require_case, setting_option,
+                                short_float)
 from crawler.schema import open_db
 
 
@@ -132,15 +133,24 @@ def links(domain: str, db: str | None, fmt: str) -> None:
 @click.option("--min-score", type=click.FloatRange(0, 1),
               help="Drop links scoring below it and values weighing less (0 to 1).")
 @click.option("--pseudonymize", metavar="KEY", help="Replace personal values by HMAC-SHA256(KEY) pseudonyms.")
+@setting_option("stix_identity", "--stix-identity")
+@setting_option("tlp", "--tlp")
 def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: str | None, since: str | None,
-           min_score: float | None, pseudonymize: str | None) -> None:
-    """Export the graph (read-only) as json, gexf, graphml, csv, stix or html."""
+           min_score: float | None, pseudonymize: str | None, stix_identity: str | None, tlp: str | None) -> None:
+    """Export the graph (read-only) as json, gexf, graphml, csv, stix or html.
+
+    csv writes sites.csv (one row per site), nodes.csv and edges.csv; every file written is
+    named on stderr.  A STIX bundle names its producer (--stix-identity) and carries a TLP
+    2.0 marking (--tlp).
+    """
+    from crawler.schedule import now_iso
     from exports import export as do_export
-    cfg = config_from(db=db)
+    cfg = config_from(db=db, stix_identity=stix_identity, tlp=tlp)
     store = open_db(cfg.db, readonly=True)
     require_case(store, case_name)
     counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
-                       min_score=min_score, pseudonymize=pseudonymize)
+                       min_score=min_score, pseudonymize=pseudonymize, stix_identity=cfg.get("stix_identity"),
+                       tlp=cfg.get("tlp"), created=now_iso(cfg))
     files = counts.get("files") or [out]
     err(f"wrote {', '.join(str(f) for f in files)} ({', '.join(f'{k} {v}' for k, v in counts.items() if k != 'files')})")
 
