@@ -366,7 +366,7 @@ def _new_domain_alerts(r: _Raiser, new: list[str], old: set[str]) -> None:
     # A new domain that joins a tracked site's cluster — through other new domains, or through
     # values no hop looks at (a shared SOA or registrant e-mail) — and no hop explains it.
     for y in new:
-        if _has_hop_to(r, y):
+        if _has_hop_to(r, y) or _has_hop_from(r, y):   # a redirect or moved notice explains its arrival
             continue
         cl = r.clusters().get(y)
         if cl is None or not any(d in old for d in cl["domains"]):
@@ -385,6 +385,12 @@ def _has_hop_to(r: _Raiser, y: str) -> bool:
     if any(a["kind"] == "domain_hop" and a["to"] == y for a in r.alerts.values()):
         return True
     return bool(r.db.execute(f"SELECT 1 FROM [{ALERTS}] WHERE kind = 'domain_hop' AND to_domain = ?", [y]).fetchone())
+
+
+def _has_hop_from(r: _Raiser, y: str) -> bool:
+    if any(a["kind"] == "domain_hop" and a["from"] == y for a in r.alerts.values()):
+        return True
+    return bool(r.db.execute(f"SELECT 1 FROM [{ALERTS}] WHERE kind = 'domain_hop' AND from_domain = ?", [y]).fetchone())
 
 
 def _path_to_old(r: _Raiser, y: str, members: set[str], old: set[str]) -> list[dict[str, Any]]:

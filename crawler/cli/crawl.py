@@ -202,16 +202,17 @@ def next_commands(db: str) -> list[str]:
 
 
 def _merchintel_command() -> str:
-    """How to call merchintel from the current directory: the venv's script by its path
-    (``.venv/bin/merchintel`` after `make demo`), bare ``merchintel`` if that is on PATH."""
+    """How to call merchintel from the current directory: ``merchintel`` when that is the
+    command on PATH, else the script by its path as it was called (``.venv/bin/merchintel``
+    after `make demo`), else ``python -m crawler.cli``."""
     import os
     import shutil
-    here = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    called = sys.argv[0] if sys.argv else ""
+    here = Path(os.path.abspath(called)) if called else None
+    on_path = shutil.which("merchintel")
     if here is not None and here.name == "merchintel" and here.exists():
-        if shutil.which("merchintel") and Path(shutil.which("merchintel")).resolve() == here.resolve():
+        if on_path and Path(on_path).resolve() == here.resolve():
             return "merchintel"
-        try:
-            return os.path.relpath(here.resolve().parent.parent / "bin" / "merchintel")
-        except ValueError:
-            return str(here)
-    return f"{sys.executable} -m crawler.cli" if not shutil.which("merchintel") else "merchintel"
+        rel = os.path.relpath(here)
+        return rel if rel.startswith((".", "/")) or os.sep in rel else f"./{rel}"
+    return "merchintel" if on_path else f"{sys.executable} -m crawler.cli"
