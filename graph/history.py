@@ -298,6 +298,7 @@ def _carry_unreached(db, new: dict[str, SiteState], old: dict[str, SiteState]) -
     budget spent elsewhere, a site down) stays in the state and is listed as unconfirmed.
     """
     pay = None
+    by_run: dict[str, set[str]] = {}     # URLs each crawl run fetched with a 2xx answer, read once per run
     for dom, st in new.items():
         prev = old.get(dom)
         if prev is None or not st.run_id:
@@ -305,11 +306,11 @@ def _carry_unreached(db, new: dict[str, SiteState], old: dict[str, SiteState]) -
         missing = sorted(set(prev.identifiers) - set(st.identifiers))
         if not missing:
             continue
-        fetched = set()
-        for url, final_url, status in db.execute(
-                f"SELECT url, final_url, status FROM [{PAGES}] WHERE run_id = ? AND (domain = ? OR final_url LIKE ?)",
-                [st.run_id, dom, f"%{dom}%"]):
-            if status is not None and 200 <= int(status) < 300:
+        fetched = by_run.get(st.run_id)
+        if fetched is None:
+            fetched = by_run[st.run_id] = set()
+            for url, final_url in db.execute(f"SELECT url, final_url FROM [{PAGES}] WHERE run_id = ? "
+                                             f"AND status >= 200 AND status < 300", [st.run_id]):
                 fetched.add(url)
                 if final_url:
                     fetched.add(final_url)
