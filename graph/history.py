@@ -20,11 +20,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from crawler.domains import registered_domain
 from crawler.schema import OBSERVATIONS, PAGES, SITE_STATES, SITES, dumps, row_key
-from graph.scoring import money_kinds
+from graph.redirect_services import is_redirect_service
+from graph.scoring import money_kinds, table_exists
 
 # Statuses that mean "the site is gone" for site_down and reappeared hops.
 DEAD_STATUSES = frozenset({"nxdomain", "unreachable", "timeout", "tls", "http_error", "refused", "parked"})
@@ -249,9 +250,55 @@ def current_states(db, sites: list[dict[str, Any]]) -> dict[str, SiteState]:
     return states
 
 
+CLIENT_KINDS = ("meta_refresh", "js")
+
+
+def chain_end(url: str, final_url: str | None, chain: list[dict[str, Any]]) -> str:
+    """Where a visitor of ``url`` lands: the final URL, or — when the final page itself sends
+    the visitor on (a meta refresh or JavaScript location recorded as its own last hop) —
+    that hop's target."""
+    end = final_url or url
+    if chain:
+        last = chain[-1]
+        if isinstance(last, dict) and last.get("kind") in CLIENT_KINDS and last.get("to") \
+                and last.get("url") == end:
+            return str(last["to"])
+    return end
+
+
+def entry_redirects(db: Any, *, runs: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Redirect chains of reported URLs and entry pages (depth 0) that land on another
+    registered domain, not a redirect service; one dict per stored page row:
+    ``{"domain", "to", "url", "final_url", "chain", "via", "fetched_at", "run_id"}``."""
+    if not table_exists(db, PAGES):
+        return
+    base = (f"SELECT url, final_url, redirect_chain, fetched_at, run_id FROM [{PAGES}] "
+            f"WHERE depth = 0 AND (resource IS NULL OR resource = 'page') "
+            f"AND redirect_chain IS NOT NULL AND redirect_chain NOT IN ('', '[]')")
+    if runs is None:
+        queries = [(base, [])]
+    else:
+        rl = sorted(set(r for r in runs if r))
+        queries = [(f"{base} AND run_id IN ({','.join('?' * len(c))})", c)
+                   for c in (rl[i:i + 500] for i in range(0, len(rl), 500))]
+    for sql, params in queries:
+        for url, final_url, chain_text, fetched_at, run_id in db.execute(sql, params):
+            chain = [h for h in _loads(chain_text, []) if isinstance(h, dict) and h.get("url")]
+            if not chain:
+                continue
+            start = registered_domain(chain[0]["url"])
+            end_url = chain_end(url, final_url, chain)
+            end = registered_domain(end_url)
+            if not start or not end or end == start or is_redirect_service(end):
+                continue
+            yield {"domain": start, "to": end, "url": chain[0]["url"], "final_url": end_url, "chain": chain,
+                   "via": sorted({str(h.get("kind")) for h in chain if h.get("kind")}),
+                   "fetched_at": fetched_at, "run_id": run_id}
+
+
 def _redirects(db, states: dict[str, SiteState]) -> None:
     """Attach the redirect chains of each site's last crawl by which its reported URL or
-    entry page (depth 0) lands on another registered domain (graph/ties.py).
+    entry page (depth 0) lands on another registered domain (``entry_redirects``).
 
     A subpage's redirect (a ``/go/…`` link out to a shortener or a processor) is a link,
     not the site moving; a redirect into a platform, processor, shortener, messenger or
@@ -259,7 +306,6 @@ def _redirects(db, states: dict[str, SiteState]) -> None:
     URL names the site it started on; the page row itself may sit under the target's
     domain (a meta refresh is a new request), so chains are read by run.
     """
-    from graph.ties import entry_redirects
     runs = sorted({st.run_id for st in states.values() if st.run_id})
     for r in entry_redirects(db, runs=runs):
         st = states.get(r["domain"])

@@ -12,8 +12,11 @@ Only the site moving counts: the redirect of a *reported URL or entry page* (dep
 a subpage's ``/go/…`` or ``/out?url=…`` link, and never a redirect into a platform,
 processor, shortener, messenger or parking service (graph/redirect_services.py).
 
->>> chain_end("http://a.se/", "http://a.se/", [{"url": "http://a.se/", "kind": "meta_refresh", "to": "http://b.nu/"}])
-'http://b.nu/'
+Which redirects count is graph/history.py's (``entry_redirects``): the same rule makes
+hop alerts and ties.
+
+>>> Tie("old.se", "new.nu", "redirect").value
+'old.se -> new.nu'
 """
 
 from __future__ import annotations
@@ -24,12 +27,15 @@ from typing import Any, Iterable, Iterator
 
 from crawler.domains import registered_domain
 from crawler.schema import PAGES, SITES
+from graph.history import MOVED_RE, MOVED_SUBSTRINGS, chain_end, entry_redirects, moved_targets
 from graph.redirect_services import is_redirect_service
 from graph.scoring import ValueStat, table_exists
 
+__all__ = ["TIE_KINDS", "TIE_WEIGHT", "Tie", "chain_end", "entry_redirects", "moved_notices", "site_ties",
+           "ties_by_pair"]
+
 TIE_KINDS = ("redirect", "moved_to")
 TIE_WEIGHT = 0.95        # one redirect or moved notice ties two sites (above the link threshold)
-CLIENT_KINDS = ("meta_refresh", "js")
 EVIDENCE_PER_TIE = 3
 
 
@@ -75,53 +81,9 @@ def _loads(text: Any) -> list:
     return got if isinstance(got, list) else []
 
 
-def chain_end(url: str, final_url: str | None, chain: list[dict[str, Any]]) -> str:
-    """Where a visitor of ``url`` lands: the final URL, or — when the final page itself sends
-    the visitor on (a meta refresh or JavaScript location recorded as its own last hop) —
-    that hop's target."""
-    end = final_url or url
-    if chain:
-        last = chain[-1]
-        if isinstance(last, dict) and last.get("kind") in CLIENT_KINDS and last.get("to") \
-                and last.get("url") == end:
-            return str(last["to"])
-    return end
-
-
-def entry_redirects(db: Any, *, runs: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
-    """Redirect chains of reported URLs and entry pages (depth 0) that land on another
-    registered domain, not a redirect service; one dict per stored page row:
-    ``{"domain", "to", "url", "final_url", "chain", "via", "fetched_at", "run_id"}``."""
-    if not table_exists(db, PAGES):
-        return
-    base = (f"SELECT url, final_url, redirect_chain, fetched_at, run_id FROM [{PAGES}] "
-            f"WHERE depth = 0 AND (resource IS NULL OR resource = 'page') "
-            f"AND redirect_chain IS NOT NULL AND redirect_chain NOT IN ('', '[]')")
-    if runs is None:
-        queries = [(base, [])]
-    else:
-        rl = sorted(set(r for r in runs if r))
-        queries = [(f"{base} AND run_id IN ({','.join('?' * len(c))})", c)
-                   for c in (rl[i:i + 500] for i in range(0, len(rl), 500))]
-    for sql, params in queries:
-        for url, final_url, chain_text, fetched_at, run_id in db.execute(sql, params):
-            chain = [h for h in _loads(chain_text) if isinstance(h, dict) and h.get("url")]
-            if not chain:
-                continue
-            start = registered_domain(chain[0]["url"])
-            end_url = chain_end(url, final_url, chain)
-            end = registered_domain(end_url)
-            if not start or not end or end == start or is_redirect_service(end):
-                continue
-            yield {"domain": start, "to": end, "url": chain[0]["url"], "final_url": end_url, "chain": chain,
-                   "via": sorted({str(h.get("kind")) for h in chain if h.get("kind")}),
-                   "fetched_at": fetched_at, "run_id": run_id}
-
-
 def moved_notices(db: Any, *, runs: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
     """Pages whose text says the site moved to another (linked) registered domain:
     ``{"domain", "to", "url", "text", "via": ["notice"], "fetched_at", "run_id"}``."""
-    from graph.history import MOVED_RE, MOVED_SUBSTRINGS, moved_targets
     if not table_exists(db, PAGES):
         return
     like = " OR ".join("text LIKE ?" for _ in MOVED_SUBSTRINGS)
