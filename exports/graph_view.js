@@ -123,10 +123,13 @@
       var sel = selected;
       edges.forEach(function (e) {
         var hot = sel && (e.s === sel || e.t === sel);
-        ctx.strokeStyle = e.kind === "link" ? (hot ? "#d62728" : "rgba(214,39,40,0.55)")
-                                            : (hot ? "#333" : "rgba(120,120,120,0.25)");
-        ctx.lineWidth = e.kind === "link" ? 1 + 2 * (e.data.score || 0) : hot ? 1.5 : 0.7;
+        var site = e.kind === "link" || e.kind === "redirect" || e.kind === "moved_to";   // site to site
+        ctx.strokeStyle = site ? (hot ? "#d62728" : "rgba(214,39,40,0.55)")
+                               : (hot ? "#333" : "rgba(120,120,120,0.25)");
+        ctx.lineWidth = site ? 1 + 2 * (e.data.score || 0) : hot ? 1.5 : 0.7;
+        ctx.setLineDash(e.kind === "redirect" || e.kind === "moved_to" ? [6, 3] : []);   // a redirect: dashed
         ctx.beginPath(); ctx.moveTo(sx(e.s), sy(e.s)); ctx.lineTo(sx(e.t), sy(e.t)); ctx.stroke();
+        ctx.setLineDash([]);
       });
       var drawn = 0;
       nodes.forEach(function (n) {

@@ -66,7 +66,7 @@ th {{ background: #f2f2f2; }} code {{ word-break: break-all; }}
 <div id="side">
 <div id="legend"><b>Legend</b><br></div>
 <p class="muted">Click a node for its evidence. Drag to pan, wheel to zoom. Red lines: links between sites
-(thicker = higher score).</p>
+(thicker = higher score); dashed: a site that redirects to, or says it moved to, the other.</p>
 <div id="details"><p class="muted">No node selected.</p></div>
 </div></div>
 <div id="alerts"><h2>Alerts</h2>{alert_table}</div>
