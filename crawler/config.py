@@ -72,6 +72,16 @@ def parse_hostports(value: str | None, *, setting: str = "MERCHINTEL_NAMESERVERS
     return pairs
 
 
+TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
+
+
+def _tlp(value: Any) -> str:
+    level = str(value).strip().lower().removeprefix("tlp:")
+    if level not in TLP_LEVELS:
+        raise ConfigError(f'MERCHINTEL_TLP="{value}" is not a TLP 2.0 level; use one of {", ".join(TLP_LEVELS)}.')
+    return level
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -152,6 +162,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sink_timeout", "MERCHINTEL_SINK_TIMEOUT", 10.0,
             "Seconds a crawl waits at most for webhook/SMTP delivery; what is not sent is retried next run.",
             _float),
+    Setting("stix_identity", "MERCHINTEL_STIX_IDENTITY", "merchintel",
+            "Name of the organisation producing STIX bundles (their identity object and created_by_ref)."),
+    Setting("tlp", "MERCHINTEL_TLP", "amber",
+            "TLP 2.0 marking of STIX bundles: clear, green, amber, amber+strict or red.", _tlp),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

@@ -36,6 +36,7 @@ class PageItem:
     fetched_at: str = ""
     report_id: str | None = None
     identifiers: list[Identifier] = field(default_factory=list)
+    referrer: str | None = None  # the Referer the request carried: the path by which the page was reached
 
     def __repr__(self) -> str:  # Scrapy logs items at debug level: a line, not the page
         return (f"PageItem({self.url!r}, status={self.status}, resource={self.resource}, depth={self.depth}, "

@@ -113,6 +113,7 @@ class Store:
             "text": strip_data_uris(item.text) or None, "sha256": item.sha256, "body_bytes": item.body_bytes,
             "resource": item.resource, "depth": item.depth, "fetched_at": now, "run_id": self.run_id,
             "case_name": self.case_name, "report_id": item.report_id, "first_seen": now, "last_seen": now,
+            "referrer": item.referrer,
         }
         for col, keys in META_COLUMNS.items():
             value = next((item.meta[k] for k in keys if item.meta.get(k)), None)

@@ -202,9 +202,39 @@ class Stop:
         return self.event.is_set()
 
 
+def report_context(db, case: str, urls: list[str]) -> list[dict[str, Any]]:
+    """The stored reports behind ``urls`` — URL, report id, time, source and referrer — so a
+    re-crawl replays each report as it came in: a shop that shows its payment pages only to
+    visitors from a forum link shows them again.  A URL without a stored report (a hop
+    target) comes back bare."""
+    out: list[dict[str, Any]] = []
+    for url in urls:
+        rows = [dict(r) for r in db.query(
+            f"SELECT url, report_id, reported_at, source, referrer FROM [{REPORTS}] WHERE url = ? "
+            f"ORDER BY (case_name = ?) DESC, last_seen DESC", [url, case])]
+        seen: set[tuple] = set()
+        for r in rows or [{"url": url}]:
+            key = (r.get("report_id"), r.get("referrer"))
+            if key not in seen:
+                seen.add(key)
+                out.append(r)
+    return out
+
+
 def _crawl_child(cfg, db_path: str, case: str, urls: list[str], log: Callable[[str], None]) -> tuple[int, str]:
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="merchintel-due-", delete=False) as fh:
-        fh.write("\n".join(urls) + "\n")
+    import csv
+    from crawler.inputs import CSV_FIELDS
+    db = open_db(db_path, create=False)
+    try:
+        rows = report_context(db, case, urls)
+    finally:
+        db.conn.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", prefix="merchintel-due-", delete=False, newline="",
+                                     encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(CSV_FIELDS), extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k) or "" for k in CSV_FIELDS})
         input_path = fh.name
     env = {**os.environ, **cfg.env(), "MERCHINTEL_DB": db_path}
     try:

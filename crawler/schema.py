@@ -130,7 +130,8 @@ TABLES: list[Table] = [
         C("url", str, "Requested URL."),
         C("domain", str, "Registered domain of the requested URL."),
         C("final_url", str, "URL after redirects."),
-        C("redirect_chain", str, "JSON list of {url,status,kind} hops (http 3xx, meta refresh)."),
+        C("redirect_chain", str, "JSON list of {url,status,kind} hops: kind http (3xx), meta_refresh or js; "
+                                 "a page that sends the visitor on itself ends with its own hop and its target as to."),
         C("status", int, "HTTP status."),
         C("content_type", str, "Content-Type header."),
         C("server", str, "Server header."),
@@ -155,6 +156,7 @@ TABLES: list[Table] = [
         C("report_id", str, "Report the crawl started from."),
         C("first_seen", str, "First fetch."),
         C("last_seen", str, "Last fetch."),
+        C("referrer", str, "Referer the last fetch sent: the page (or report referrer) it was reached from."),
     ), pk="url", indexes=(("domain",), ("run_id",))),
     Table(IDENTIFIERS, "Distinct identifiers (kind + canonical value) ever observed.", (
         C("id", str, "kind:value, e.g. phone:+46701234567."),
@@ -362,6 +364,8 @@ TABLES += [
         C("nameservers", str, "JSON sorted list of name servers."),
         C("registrar", str, "Registrar."),
         C("moved_to", str, "JSON list of registered domains its pages say it moved to (\"we have moved to …\")."),
+        C("unconfirmed", str, "JSON list of identifiers of the state before whose pages the last crawl did not "
+                              "fetch again: kept, not dropped."),
         C("first_seen", str, "First crawl that saw this state (UTC)."),
         C("last_seen", str, "Last crawl that saw this state (UTC)."),
         C("first_run_id", str, "Run of the first crawl in this state."),

@@ -44,8 +44,15 @@ def _one(db, sql: str, params: list) -> dict | None:
     return None
 
 
-def compute_contacts(db, domain: str) -> list[dict[str, str]]:
-    """The contacts for one site from what is stored (no query is sent)."""
+NO_ADDRESS = "(no abuse address on record)"
+
+
+def compute_contacts(db, domain: str, *, include_missing: bool = False) -> list[dict[str, str]]:
+    """The contacts for one site from what is stored (no query is sent).
+
+    ``include_missing``: a registrar known without an abuse address is listed too, its
+    contact ``NO_ADDRESS`` and a detail saying so (``merchintel contacts`` shows it; the
+    stored ``abuse_contacts`` table keeps addresses only)."""
     out: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
 
@@ -60,9 +67,16 @@ def compute_contacts(db, domain: str) -> list[dict[str, str]]:
 
     tables = set(db.table_names())
     if WHOIS_RECORDS in tables:
-        w = _one(db, f"SELECT registrar, abuse_email, source FROM [{WHOIS_RECORDS}] WHERE domain = ?", [domain])
+        w = _one(db, f"SELECT registrar, registrar_iana_id, abuse_email, source FROM [{WHOIS_RECORDS}] "
+                     f"WHERE domain = ?", [domain])
         if w:
             add(w["abuse_email"], "registrar", f"{w['registrar'] or 'registrar'} (via {w['source']})")
+            if not w["abuse_email"] and w["registrar"] and include_missing:
+                iana = f", IANA id {w['registrar_iana_id']}" if w["registrar_iana_id"] else ""
+                out.append({"domain": domain, "contact": NO_ADDRESS, "source": "registrar",
+                            "detail": f"{w['registrar']} (via {w['source']}{iana}): the registration record names "
+                                      f"no abuse address; use the registrar's own abuse form or ICANN's "
+                                      f"registrar list"})
     ips = []
     if DNS_RECORDS in tables:
         ips = [r["value"] for r in db.query(

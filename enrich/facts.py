@@ -96,3 +96,85 @@ def site_facts(db, domain: str) -> dict[str, Any]:
         "cdn_reasons": reasons,
         "dns_status": dns_status,
     }
+
+
+def _rows(db, sql: str, params: list | None = None):
+    try:
+        return db.execute(sql, params or [])
+    except Exception:   # an older store without the table (or column): the fact is simply absent
+        return []
+
+
+def all_site_facts(db, domains: set[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Per-site facts for exports, read in bulk (one query per table, never per site):
+
+    ``{"ips", "asns" (["AS64501 Example Hosting"]), "countries", "registrar", "created",
+    "report_ids", "report_sources", "final_domain", "status"}`` for every domain of the
+    store (or of ``domains``).  Only what is known is set.
+    """
+    out: dict[str, dict[str, Any]] = {}
+
+    def get(dom: str) -> dict[str, Any] | None:
+        if domains is not None and dom not in domains:
+            return None
+        return out.setdefault(dom, {})
+
+    for dom, status, final in _rows(db, f"SELECT domain, last_status, final_domain FROM [{SITES}]"):
+        f = get(dom)
+        if f is not None:
+            f["status"] = status
+            f["final_domain"] = final or dom
+    ip_info = {ip: (asn, as_name, country) for ip, asn, as_name, country in _rows(
+        db, f"SELECT ip, asn, as_name, country FROM [{IP_INFO}]")}
+    as_names = {asn: name for asn, name in _rows(db, "SELECT asn, coalesce(as_name, rdap_name) FROM as_info")}
+    for dom, ip in _rows(db, f"SELECT DISTINCT domain, value FROM [{DNS_RECORDS}] "
+                             f"WHERE rtype IN ('A','AAAA') AND current = 1 AND name = domain"):
+        f = get(dom)
+        if f is None:
+            continue
+        f.setdefault("ips", []).append(ip)
+        asn, as_name, country = ip_info.get(ip, (None, None, None))
+        if asn is not None:
+            label = f"AS{asn}" + (f" {as_name or as_names.get(asn)}" if (as_name or as_names.get(asn)) else "")
+            if label not in f.setdefault("asns", []):
+                f["asns"].append(label)
+        if country and country not in f.setdefault("countries", []):
+            f["countries"].append(country)
+    for dom, registrar, created in _rows(db, f"SELECT domain, registrar, created FROM [{WHOIS_RECORDS}]"):
+        f = get(dom)
+        if f is not None:
+            if registrar:
+                f["registrar"] = registrar
+            if created:
+                f["created"] = created
+    for dom, report_id, source in _rows(db, "SELECT domain, report_id, source FROM reports ORDER BY report_id"):
+        f = get(dom)
+        if f is None:
+            continue
+        if report_id and report_id not in f.setdefault("report_ids", []):
+            f["report_ids"].append(report_id)
+        if source and source not in f.setdefault("report_sources", []):
+            f["report_sources"].append(source)
+    for f in out.values():
+        for k in ("ips", "asns", "countries"):
+            if k in f:
+                f[k] = sorted(f[k])
+    return out
+
+
+def ip_labels(db) -> dict[str, dict[str, Any]]:
+    """``{ip: {"asn", "as_name", "country", "ptr"}}`` and ``{"AS64501": {"as_name", "country"}}``
+    for naming IP and AS nodes in exports."""
+    out: dict[str, dict[str, Any]] = {}
+    as_rows = {asn: (name, country) for asn, name, country in _rows(
+        db, "SELECT asn, coalesce(as_name, rdap_name), country FROM as_info")}
+    for ip, asn, as_name, country, ptr in _rows(db, f"SELECT ip, asn, as_name, country, ptr FROM [{IP_INFO}]"):
+        name = as_name or (as_rows.get(asn) or (None, None))[0]
+        out[ip] = {"asn": asn, "as_name": name, "country": country, "ptr": ptr}
+        if asn is not None:
+            a = out.setdefault(f"AS{asn}", {"as_name": name, "country": (as_rows.get(asn) or (None, None))[1]})
+            a["as_name"] = a.get("as_name") or name
+            a["country"] = a.get("country") or country
+    for asn, (name, country) in as_rows.items():
+        out.setdefault(f"AS{asn}", {"as_name": name, "country": country})
+    return out

@@ -18,11 +18,14 @@ NODE_ATTRS: tuple[tuple[str, str], ...] = (
     ("kind", "string"), ("value", "string"), ("label", "string"), ("group", "string"),
     ("family", "string"), ("strength", "string"), ("personal", "boolean"), ("weight", "double"),
     ("n_domains", "integer"), ("cdn", "boolean"), ("first_seen", "string"), ("last_seen", "string"),
-    ("status", "string"), ("cluster", "string"),
+    ("status", "string"), ("cluster", "string"), ("final_domain", "string"), ("ips", "string"),
+    ("asns", "string"), ("countries", "string"), ("registrar", "string"), ("created", "string"),
+    ("report_ids", "string"), ("report_sources", "string"), ("as_name", "string"), ("country", "string"),
 )
 EDGE_ATTRS: tuple[tuple[str, str], ...] = (
     ("kind", "string"), ("first_seen", "string"), ("last_seen", "string"), ("evidence", "string"),
-    ("evidence_count", "integer"), ("sources", "string"), ("score", "double"),
+    ("evidence_count", "integer"), ("sources", "string"), ("score", "double"), ("tie", "string"),
+    ("direction", "string"), ("via", "string"),
 )
 LIST_SEP = " | "
 

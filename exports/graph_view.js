@@ -123,10 +123,13 @@
       var sel = selected;
       edges.forEach(function (e) {
         var hot = sel && (e.s === sel || e.t === sel);
-        ctx.strokeStyle = e.kind === "link" ? (hot ? "#d62728" : "rgba(214,39,40,0.55)")
-                                            : (hot ? "#333" : "rgba(120,120,120,0.25)");
-        ctx.lineWidth = e.kind === "link" ? 1 + 2 * (e.data.score || 0) : hot ? 1.5 : 0.7;
+        var site = e.kind === "link" || e.kind === "redirect" || e.kind === "moved_to";   // site to site
+        ctx.strokeStyle = site ? (hot ? "#d62728" : "rgba(214,39,40,0.55)")
+                               : (hot ? "#333" : "rgba(120,120,120,0.25)");
+        ctx.lineWidth = site ? 1 + 2 * (e.data.score || 0) : hot ? 1.5 : 0.7;
+        ctx.setLineDash(e.kind === "redirect" || e.kind === "moved_to" ? [6, 3] : []);   // a redirect: dashed
         ctx.beginPath(); ctx.moveTo(sx(e.s), sy(e.s)); ctx.lineTo(sx(e.t), sy(e.t)); ctx.stroke();
+        ctx.setLineDash([]);
       });
       var drawn = 0;
       nodes.forEach(function (n) {
@@ -136,12 +139,35 @@
         ctx.fillStyle = colorOf(n); ctx.fill();
         ctx.lineWidth = n === sel ? 3 : 1; ctx.strokeStyle = n === sel ? "#000" : "#fff"; ctx.stroke();
         drawn++;
-        if (n.group === "domain" && (nodes.length < 400 || n === sel)) {
-          ctx.fillStyle = "#222"; ctx.font = "11px sans-serif"; ctx.fillText(n.label || n.id, x + r + 2, y + 3);
+      });
+      // Labels never overlap: the selected node's first, then sites by degree; a label is
+      // tried right, left, above and below its node and left out where every place is taken.
+      var placed = [], overlaps = 0;
+      ctx.font = "11px sans-serif";
+      var wanted = nodes.filter(function (n) { return n === sel || (n.group === "domain" && nodes.length < 400); });
+      wanted.sort(function (a, b) { return (b === sel) - (a === sel) || b.deg - a.deg || (a.id < b.id ? -1 : 1); });
+      wanted.forEach(function (n) {
+        var x = sx(n), y = sy(n), r = radius(n), text = n.label || n.id, w = ctx.measureText(text).width, h = 12;
+        var spots = [[x + r + 2, y - 8], [x - r - 2 - w, y - 8], [x - w / 2, y - r - 14], [x - w / 2, y + r + 2]];
+        for (var i = 0; i < spots.length; i++) {
+          var b = {x: spots[i][0], y: spots[i][1], w: w, h: h};
+          if (b.x < 0 || b.y < 0 || b.x + w > W || b.y + h > H) continue;
+          var free = placed.every(function (p) { return b.x >= p.x + p.w || p.x >= b.x + b.w || b.y >= p.y + p.h || p.y >= b.y + b.h; });
+          if (!free) continue;
+          placed.push(b);
+          ctx.fillStyle = "rgba(255,255,255,0.8)"; ctx.fillRect(b.x - 1, b.y, w + 2, h);
+          ctx.fillStyle = "#222"; ctx.fillText(text, b.x, b.y + 10);
+          return;
         }
       });
+      for (var i = 0; i < placed.length; i++) for (var j = i + 1; j < placed.length; j++) {
+        var p = placed[i], q = placed[j];
+        if (!(p.x >= q.x + q.w || q.x >= p.x + p.w || p.y >= q.y + q.h || q.y >= p.y + p.h)) overlaps++;
+      }
       state.drawn = drawn;
       canvas.setAttribute("data-drawn-nodes", String(drawn));
+      canvas.setAttribute("data-labels-drawn", String(placed.length));
+      canvas.setAttribute("data-label-overlaps", String(overlaps));
     }
 
     function nodeAt(px, py) {
@@ -181,7 +207,15 @@
     }, {passive: false});
 
     draw();
-    return {get drawn() { return state.drawn; }, select: select, colors: COLORS};
+    function find(text) {      // the search box: nodes whose id or label holds the text
+      var q = String(text || "").trim().toLowerCase();
+      if (!q) return [];
+      return nodes.filter(function (n) {
+        return n.id.toLowerCase().indexOf(q) >= 0 || String(n.label || "").toLowerCase().indexOf(q) >= 0;
+      });
+    }
+
+    return {get drawn() { return state.drawn; }, select: select, find: find, colors: COLORS};
   }
 
   global.MerchintelGraph = {render: render, colors: COLORS, colorOf: colorOf};

@@ -4,6 +4,12 @@ The view script (exports/graph_view.js, merchintel's own canvas force layout) an
 data are inlined; the page loads nothing from anywhere.  Evidence URLs are shown as
 text, never as links: an analyst's click must not visit a reported site.
 
+The page names its case (or "all cases") and its creation time, lists the alerts about
+its sites with their evidence, has a search box (a site, a wallet, a phone…: the first
+node matching is selected), and shows a site that sends its visitors elsewhere as
+``old.com → new.com``.  Labels are placed where they overlap nothing (the canvas carries
+``data-label-overlaps``, 0).
+
 Clicking a node shows its attributes and every edge with its evidence (page URLs,
 DNS/WHOIS record ids, first/last seen).  The canvas carries ``data-drawn-nodes`` (how
 many nodes were drawn), the body ``data-js-errors`` (script errors caught), for tests.
@@ -30,6 +36,8 @@ PAGE = """<!DOCTYPE html>
 body {{ font: 13px/1.4 system-ui, sans-serif; margin: 0; color: #222; }}
 header {{ padding: 8px 14px; background: #223; color: #fff; }}
 header h1 {{ font-size: 16px; margin: 0; display: inline; }} header span {{ margin-left: 12px; opacity: .8; }}
+header input {{ margin-left: 16px; width: 260px; }}
+#alerts {{ padding: 8px 14px; }} #alerts code {{ font-size: 12px; }}
 #main {{ display: flex; }}
 #graph {{ border-right: 1px solid #ccc; cursor: grab; }}
 #side {{ width: 460px; padding: 8px 12px; height: 760px; overflow: auto; }}
@@ -50,15 +58,18 @@ th {{ background: #f2f2f2; }} code {{ word-break: break-all; }}
   var ce = console.error; console.error = function () {{ bump(); return ce.apply(console, arguments); }};
 }})();
 </script>
-<header><h1>{title}</h1><span>{summary}</span></header>
+<header><h1>{title}</h1><span>{summary}</span><span id="created">created {created}</span>
+<input id="search" type="search" placeholder="Find a site or identifier…" aria-label="Search">
+<span id="search-result"></span></header>
 <div id="main">
 <canvas id="graph" width="920" height="760" data-drawn-nodes="0"></canvas>
 <div id="side">
 <div id="legend"><b>Legend</b><br></div>
 <p class="muted">Click a node for its evidence. Drag to pan, wheel to zoom. Red lines: links between sites
-(thicker = higher score).</p>
+(thicker = higher score); dashed: a site that redirects to, or says it moved to, the other.</p>
 <div id="details"><p class="muted">No node selected.</p></div>
 </div></div>
+<div id="alerts"><h2>Alerts</h2>{alert_table}</div>
 <div id="clusters"><h2>Clusters</h2>{cluster_tables}</div>
 <script type="application/json" id="merchintel-data">{data}</script>
 <script>{library}</script>
@@ -105,8 +116,16 @@ th {{ background: #f2f2f2; }} code {{ word-break: break-all; }}
   var view = MerchintelGraph.render(document.getElementById("graph"), data, {{onSelect: show}});
   window.merchintelView = view;
   // deep link: page.html#node=domain:shop-a.se opens with that node selected
-  var m = /^#node=(.+)$/.exec(location.hash);
+  var m = /^#node=([^&]+)/.exec(location.hash);
   if (m) view.select(decodeURIComponent(m[1]));
+  var box = document.getElementById("search"), res = document.getElementById("search-result");
+  box.addEventListener("input", function () {{
+    var hits = view.find(box.value);
+    res.textContent = box.value ? hits.length + " found" + (hits.length ? ": " + hits[0].id : "") : "";
+    if (hits.length) view.select(hits[0]);
+  }});
+  var q = /[#&]q=([^&]+)/.exec(location.hash);   // page.html#q=shop-b opens with that search
+  if (q) {{ box.value = decodeURIComponent(q[1]); box.dispatchEvent(new Event("input")); }}
   document.querySelectorAll("[data-node]").forEach(function (a) {{
     a.addEventListener("click", function (ev) {{ ev.preventDefault(); view.select(a.getAttribute("data-node")); }});
   }});
@@ -144,10 +163,50 @@ def _cluster_tables(clusters: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def write(src, out: str | Path, title: str = "merchintel graph") -> dict[str, int]:
+def _alerts(src, domains: set[str]) -> list[dict[str, Any]]:
+    """Stored alerts about the exported sites, oldest first."""
+    from graph.alerts import list_alerts
+    from graph.scoring import table_exists
+    if not table_exists(src.db, "alerts"):
+        return []
+    return [a for a in list_alerts(src.db) if a["from"] in domains or a["to"] in domains]
+
+
+def _evidence_text(ev: dict[str, Any]) -> str:
+    """One evidence item in a line: its type and the URL, chain or value it quotes."""
+    if ev.get("url"):
+        via = f" ({', '.join(ev['via'])})" if ev.get("via") else ""
+        end = f" -> {ev['final_url']}" if ev.get("final_url") and ev.get("final_url") != ev.get("url") else ""
+        return f"{ev.get('type')}: {ev['url']}{end}{via}"
+    if ev.get("kind") and ev.get("value"):
+        return f"{ev.get('type')}: {ev['kind']}:{ev['value']}" + (f" ({ev['change']})" if ev.get("change") else "")
+    return f"{ev.get('type')}: " + ", ".join(f"{k}={v}" for k, v in ev.items() if k != "type" and v)[:200]
+
+
+def _alert_table(alerts: list[dict[str, Any]]) -> str:
+    if not alerts:
+        return '<p class="muted">No alerts about these sites.</p>'
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(a['detected_at'] or '')}</td><td>{e(a['kind'])}{'/' + e(a['type']) if a['type'] else ''}</td>"
+        f"<td>{e(a['from'] or '')}</td><td>{e(a['to'] or '')}</td><td>{e(a['summary'] or '')}</td>"
+        f"<td>{'<br>'.join('<code>' + e(_evidence_text(ev)) + '</code>' for ev in a['evidence'][:5])}</td></tr>"
+        for a in alerts)
+    return ("<table><tr><th>detected</th><th>alert</th><th>from</th><th>to</th><th>summary</th>"
+            f"<th>evidence</th></tr>{rows}</table>")
+
+
+def write(src, out: str | Path, title: str | None = None) -> dict[str, int]:
     path = prepare(out)
+    case = getattr(src, "case", None)
+    if title is None:
+        title = f"merchintel case {case}" if case else "merchintel: all cases"
+        if getattr(src, "cluster", None):
+            title += f", cluster {src.cluster}"
     nodes = []
     for node_id, attrs in src.nodes():
+        if attrs.get("kind") == "domain" and attrs.get("final_domain") and attrs["final_domain"] != attrs.get("value"):
+            attrs = {**attrs, "label": f"{attrs['value']} → {attrs['final_domain']}"}   # where it sends visitors
         nodes.append({"id": node_id, **attrs})
         if len(nodes) > MAX_HTML_NODES:
             raise ExportError(f"the graph has more than {MAX_HTML_NODES} nodes, too many for one HTML page; "
@@ -160,9 +219,13 @@ def write(src, out: str | Path, title: str = "merchintel graph") -> dict[str, in
     n_dom = sum(1 for n in nodes if n.get("kind") == "domain")
     summary = (f"{n_dom} sites · {len(nodes) - n_dom} other nodes · {len(edges)} edges · "
                f"{len(clusters)} clusters")
+    alerts = _alerts(src, {n["value"] for n in nodes if n.get("kind") == "domain"})
+    summary += f" · {len(alerts)} alerts"
     page = PAGE.format(title=html.escape(title), summary=html.escape(summary),
+                       created=html.escape(getattr(src, "created", None) or ""),
+                       alert_table=_alert_table(alerts),
                        cluster_tables=_cluster_tables(clusters),
                        data=_script_json({"nodes": nodes, "edges": edges}),
                        library=library_js().replace("</script", "<\\/script"))
     path.write_text(page, encoding="utf-8")
-    return {"nodes": len(nodes), "edges": len(edges), "clusters": len(clusters)}
+    return {"nodes": len(nodes), "edges": len(edges), "clusters": len(clusters), "alerts": len(alerts)}

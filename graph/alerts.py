@@ -54,6 +54,7 @@ from enrich.facts import site_facts
 from graph.clusters import compute_clusters, tying_values
 from graph.history import MOVED_RE, SiteState, Transition, latest_states, moved_targets, record_states
 from graph.links import Link
+from graph.redirect_services import is_redirect_service
 from graph.scoring import LINK_THRESHOLD, ValueStat, final_links, final_stats, strength_of
 
 HOP_PRIORITY = ("redirect", "moved_notice", "reappeared", "mirror")
@@ -209,13 +210,23 @@ def _page_rows(db, domain: str, run_id: str | None) -> list[dict[str, Any]]:
 
 
 def _redirect_evidence(db, st: SiteState) -> tuple[list[dict[str, Any]], str | None]:
-    """Redirect chains of the site's last crawl that leave its registered domain, and the target URL."""
+    """Redirect chains of the site's last crawl that leave its registered domain, and the target URL.
+
+    Never empty: without a stored chain (an older store, a page row since overwritten) the
+    evidence is the site's recorded final domain and its entry pages of that crawl."""
     out, target_url = [], None
     for r in st.redirects[:MAX_URLS]:
         out.append({"type": "redirect_chain", **r,
                     "via": sorted({str(h.get("kind")) for h in r["chain"] if h.get("kind")})})
         if target_url is None and registered_domain(r["final_url"]) == st.final_domain:
             target_url = r["final_url"]
+    if not out:
+        out.append({"type": "final_domain", "domain": st.domain, "final_domain": st.final_domain,
+                    "at": st.crawled_at, "run_id": st.run_id})
+        for p in db.query(f"SELECT url, final_url, status, fetched_at FROM [{PAGES}] WHERE run_id = ? AND depth = 0 "
+                          f"AND (domain = ? OR domain = ?) ORDER BY url LIMIT {MAX_URLS}",
+                          [st.run_id, st.domain, st.final_domain]):
+            out.append({"type": "page", **p})
     return out, target_url
 
 
@@ -254,13 +265,32 @@ def _status_evidence(db, st: SiteState) -> list[dict[str, Any]]:
     return ev
 
 
+def _payment_evidence(db, dom: str, st: SiteState, prev: SiteState) -> tuple[list[dict[str, Any]], list, list]:
+    added = sorted(set(st.payments) - set(prev.payments))
+    dropped = sorted(set(prev.payments) - set(st.payments))
+    ev = [{"type": "payment", "change": "added", "kind": i.split(":", 1)[0], "value": i.split(":", 1)[1],
+           "urls": [u for (u,) in db.execute(f"SELECT page_url FROM [{OBSERVATIONS}] WHERE identifier_id = ? AND "
+                                             f"domain = ? LIMIT {MAX_URLS}", [i, dom])],
+           "at": st.crawled_at} for i in added]
+    # Dropped = a page that carried it was fetched again without it (graph/history.py): the page is quoted.
+    ev += [{"type": "payment", "change": "dropped", "kind": i.split(":", 1)[0], "value": i.split(":", 1)[1],
+            "urls": [u for (u,) in db.execute(f"SELECT page_url FROM [{OBSERVATIONS}] WHERE identifier_id = ? AND "
+                                              f"domain = ? LIMIT {MAX_URLS}", [i, dom])],
+            "last_seen": prev.crawled_at, "at": st.crawled_at} for i in dropped]
+    return ev, added, dropped
+
+
 def _site_alerts(r: _Raiser, t: Transition, follow: list[tuple[str, str, str]]) -> None:
     db, st, prev, dom = r.db, t.current, t.previous, t.domain
-    # Hops the site itself announces: redirect, moved notice.
-    if st.final_domain and st.final_domain != dom and (prev is None or prev.final_domain != st.final_domain):
+    # Hops the site itself announces: redirect, moved notice.  A redirect into a platform,
+    # processor, shortener or parking service is not the site moving.
+    hops: list[str] = []
+    if st.final_domain and st.final_domain != dom and (prev is None or prev.final_domain != st.final_domain) \
+            and not is_redirect_service(st.final_domain):
         ev, url = _redirect_evidence(db, st)
         r.raise_(hop_key(dom, st.final_domain), "domain_hop", "redirect", dom, st.final_domain, ev,
                  f"{dom} now redirects to {st.final_domain}")
+        hops.append(hop_key(dom, st.final_domain))
         follow.append((dom, st.final_domain, url or f"http://{st.final_domain}/"))
     for target in st.moved_to:
         if prev is not None and target in prev.moved_to:
@@ -268,9 +298,16 @@ def _site_alerts(r: _Raiser, t: Transition, follow: list[tuple[str, str, str]]) 
         ev, url = _moved_evidence(db, st, target)
         r.raise_(hop_key(dom, target), "domain_hop", "moved_notice", dom, target, ev,
                  f"{dom} says it moved to {target}")
+        hops.append(hop_key(dom, target))
         follow.append((dom, target, url or f"http://{target}/"))
     if prev is None:
         return
+    if hops and prev.payments != st.payments:
+        # A payment change that comes with a hop is part of the hop, not a second alert.
+        ev, _, _ = _payment_evidence(db, dom, st, prev)
+        for key in hops:
+            if key in r.alerts:
+                r.alerts[key]["evidence"].extend(ev)
     if prev.alive and not st.alive:
         r.raise_(row_key("site_down", dom, st.run_id), "site_down", st.status, dom, None, _status_evidence(db, st),
                  f"{dom} is down ({st.parked_reason or st.status}); it was {prev.status} until {prev.crawled_at}")
@@ -279,17 +316,10 @@ def _site_alerts(r: _Raiser, t: Transition, follow: list[tuple[str, str, str]]) 
                  [{"type": "status", "domain": dom, "status": st.status, "at": st.crawled_at,
                    "was": prev.status, "was_at": prev.crawled_at}],
                  f"{dom} answers again (was {prev.status})")
-    if (prev.alive and st.alive and prev.final_domain == dom and st.final_domain == dom
-            and prev.payments != st.payments):
-        added = sorted(set(st.payments) - set(prev.payments))
-        dropped = sorted(set(prev.payments) - set(st.payments))
+    if (prev.alive and st.alive and prev.final_domain == dom and st.final_domain == dom and not hops
+            and not st.moved_to and prev.payments != st.payments):
+        ev, added, dropped = _payment_evidence(db, dom, st, prev)
         type_ = "switched" if added and dropped else "added" if added else "dropped"
-        ev = [{"type": "payment", "change": "added", "kind": i.split(":", 1)[0], "value": i.split(":", 1)[1],
-               "urls": [u for (u,) in db.execute(f"SELECT page_url FROM [{OBSERVATIONS}] WHERE identifier_id = ? AND "
-                                                 f"domain = ? LIMIT {MAX_URLS}", [i, dom])],
-               "at": st.crawled_at} for i in added]
-        ev += [{"type": "payment", "change": "dropped", "kind": i.split(":", 1)[0], "value": i.split(":", 1)[1],
-                "last_seen": prev.crawled_at, "at": st.crawled_at} for i in dropped]
         what = ", ".join([f"+{i}" for i in added] + [f"-{i}" for i in dropped])
         r.raise_(row_key("payment_change", dom, dumps(added), dumps(dropped), st.run_id), "payment_change", type_,
                  dom, None, ev, f"{dom} payment change: {what}")
@@ -336,7 +366,7 @@ def _new_domain_alerts(r: _Raiser, new: list[str], old: set[str]) -> None:
     # A new domain that joins a tracked site's cluster — through other new domains, or through
     # values no hop looks at (a shared SOA or registrant e-mail) — and no hop explains it.
     for y in new:
-        if _has_hop_to(r, y):
+        if _has_hop_to(r, y) or _has_hop_from(r, y):   # a redirect or moved notice explains its arrival
             continue
         cl = r.clusters().get(y)
         if cl is None or not any(d in old for d in cl["domains"]):
@@ -355,6 +385,12 @@ def _has_hop_to(r: _Raiser, y: str) -> bool:
     if any(a["kind"] == "domain_hop" and a["to"] == y for a in r.alerts.values()):
         return True
     return bool(r.db.execute(f"SELECT 1 FROM [{ALERTS}] WHERE kind = 'domain_hop' AND to_domain = ?", [y]).fetchone())
+
+
+def _has_hop_from(r: _Raiser, y: str) -> bool:
+    if any(a["kind"] == "domain_hop" and a["from"] == y for a in r.alerts.values()):
+        return True
+    return bool(r.db.execute(f"SELECT 1 FROM [{ALERTS}] WHERE kind = 'domain_hop' AND from_domain = ?", [y]).fetchone())
 
 
 def _path_to_old(r: _Raiser, y: str, members: set[str], old: set[str]) -> list[dict[str, Any]]:

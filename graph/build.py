@@ -10,7 +10,12 @@ Edges:
                              evidence (page URLs, dns:/whois:/rdap: record ids), sources
     domain — hostname        kind ``hostname``
     domain — domain          kind ``link``: score and the shared values (graph/links.py),
-                             only at or above ``min_score`` (default: the link threshold)
+                             only at or above ``min_score`` (default: the link threshold);
+                             kind ``redirect`` / ``moved_to`` when one site leads to the other
+                             (graph/ties.py): ``direction``, ``via``, page URLs as evidence
+Domain nodes carry the site's facts (status, final domain, IPs, ASNs with names, hosting
+countries, registrar, creation date, report ids and sources); IP and AS nodes are labelled
+with the AS name and country.
 
 ``GraphSource`` yields nodes, then edges, from SQL aggregations (GROUP BY domain, kind,
 value) so exports can stream them without building the graph; ``build_graph`` puts the
@@ -29,6 +34,7 @@ import networkx as nx
 from crawler.schema import CASE_SITES, OBSERVATIONS, SITES
 from exports.pseudonymize import pseudonym
 from graph.scoring import LINK_THRESHOLD, kind_info, table_exists, value_stats
+from graph.ties import TIE_KINDS
 
 EVIDENCE_PER_EDGE = 5
 INFRA_FAMILIES = frozenset({"dns", "hosting", "whois"})
@@ -48,11 +54,18 @@ class GraphSource:
         from graph.clusters import compute_clusters
         from graph.links import all_links
         self.db = db
+        self.case, self.cluster = case, cluster
         self.since = since
         self.min_score = min_score
         self.key = pseudonymize
         self.stats = value_stats(db, with_domains=True)
-        self.links = all_links(db, self.stats) if links else {}
+        from enrich.facts import all_site_facts, ip_labels
+        from graph.ties import site_ties, ties_by_pair
+        self.ties = site_ties(db) if links else []
+        self.ties_of = ties_by_pair(self.ties)
+        self.links = all_links(db, self.stats, ties=self.ties) if links else {}
+        self.facts = all_site_facts(db)
+        self.labels = ip_labels(db)
         self.clusters = compute_clusters(db, persist=False, stats=self.stats, links=self.links,
                                          with_paths=False) if links else []
         self.cluster_of = {d: c["id"] for c in self.clusters for d in c["domains"]}
@@ -186,15 +199,23 @@ class GraphSource:
         ids = self._ids = {}
         sites = self._sites()
         obs_domains = {r[0] for r in self._obs_rows("domain", "domain")}
+        tied = {d for t in self.ties for d in (t.a, t.b) if self._in(d)}
         if self.since:
-            domains = sorted(obs_domains | {d for d, s in sites.items() if (s[2] or "") >= self.since})
+            domains = sorted(obs_domains | {d for d, s in sites.items() if (s[2] or "") >= self.since}
+                             | {d for t in self.ties if (t.last_seen or "") >= self.since for d in (t.a, t.b)
+                                if self._in(d)})
         else:
-            domains = sorted(obs_domains | set(sites))
+            domains = sorted(obs_domains | set(sites) | tied)
         self._domains = set(domains)
         for d in domains:
             hostnames, first, last, status = sites.get(d, (None, None, None, None))
+            facts = self.facts.get(d, {})
             attrs = {"kind": "domain", "value": d, "label": d, "group": "domain", "first_seen": first,
-                     "last_seen": last, "status": status, "cluster": self.cluster_of.get(d)}
+                     "last_seen": last, "status": status, "cluster": self.cluster_of.get(d),
+                     "final_domain": facts.get("final_domain"), "ips": facts.get("ips"),
+                     "asns": facts.get("asns"), "countries": facts.get("countries"),
+                     "registrar": facts.get("registrar"), "created": facts.get("created"),
+                     "report_ids": facts.get("report_ids"), "report_sources": facts.get("report_sources")}
             nid = f"domain:{d}"
             ids[nid] = nid
             yield nid, _clean(attrs)
@@ -217,6 +238,17 @@ class GraphSource:
                      "weight": st.weight if st else None, "n_domains": st.n_domains if st else None,
                      "cdn": True if st and st.cdn else None,
                      "first_seen": st.first_seen if st else None, "last_seen": st.last_seen if st else None}
+            if kind in ("ip", "asn"):
+                # hosting named: "203.0.113.7 (AS64501 BPHOST, RU)", "AS64501 BPHOST"
+                info = self.labels.get(value) or {}
+                attrs["as_name"], attrs["country"] = info.get("as_name"), info.get("country")
+                if kind == "ip" and info.get("asn") is not None:
+                    name, cc = info.get("as_name") or "", info.get("country") or ""
+                    if cc and not name.endswith(cc):   # Cymru names end with ", CC" already
+                        name = f"{name}, {cc}" if name else cc
+                    attrs["label"] = f"{value} (AS{info['asn']}" + (f" {name}" if name else "") + ")"
+                elif kind == "asn" and info.get("as_name"):
+                    attrs["label"] = f"{value} {info['as_name']}"
             nid = f"{kind}:{shown}"
             ids[nid] = nid
             yield nid, _clean(attrs)
@@ -261,9 +293,20 @@ class GraphSource:
                       for s in sorted(link.shared, key=lambda s: (-s.weight, s.kind, s.value))]
             times = [s.first_seen for s in link.shared if s.first_seen]
             lasts = [s.last_seen for s in link.shared if s.last_seen]
-            yield f"domain:{a}", f"domain:{b}", _clean({
-                "kind": "link", "score": score, "evidence": shared, "evidence_count": len(shared),
-                "first_seen": min(times) if times else None, "last_seen": max(lasts) if lasts else None})
+            attrs = {"kind": "link", "score": score, "evidence": shared, "evidence_count": len(shared),
+                     "first_seen": min(times) if times else None, "last_seen": max(lasts) if lasts else None}
+            ties = self.ties_of.get((a, b))
+            if ties:
+                # A redirect / moved notice: the edge says so, points from the old site to the
+                # new one, and quotes the pages (and chains' kinds) that prove it.
+                ties = sorted(ties, key=lambda t: TIE_KINDS.index(t.kind))
+                a, b = ties[0].a, ties[0].b
+                urls = [u for t in ties for u in t.urls()]
+                attrs.update(kind=ties[0].kind, tie=" | ".join(f"{t.kind}:{t.value}" for t in ties),
+                             direction=f"{ties[0].a} -> {ties[0].b}",
+                             via=sorted({v for t in ties for v in t.via}) or None,
+                             evidence=urls + shared, evidence_count=len(urls) + len(shared))
+            yield f"domain:{a}", f"domain:{b}", _clean(attrs)
 
 
 def _flush(dom: str | None, acc: dict[tuple[str, str], list]) -> Iterator[tuple]:

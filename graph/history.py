@@ -20,11 +20,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from crawler.domains import registered_domain
 from crawler.schema import OBSERVATIONS, PAGES, SITE_STATES, SITES, dumps, row_key
-from graph.scoring import money_kinds
+from graph.redirect_services import is_redirect_service
+from graph.scoring import money_kinds, table_exists
 
 # Statuses that mean "the site is gone" for site_down and reappeared hops.
 DEAD_STATUSES = frozenset({"nxdomain", "unreachable", "timeout", "tls", "http_error", "refused", "parked"})
@@ -135,6 +136,9 @@ class SiteState:
     nameservers: list[str] = field(default_factory=list)
     registrar: str | None = None
     moved_to: list[str] = field(default_factory=list)
+    # Identifiers of the previous state whose pages this crawl did not fetch again: kept in
+    # ``identifiers`` (absence is not a change), listed here; not part of the fingerprint.
+    unconfirmed: list[str] = field(default_factory=list, compare=False)
     # Pages of the last crawl whose redirect chain starts on this site and ends elsewhere
     # (HTTP 3xx, meta refresh, JavaScript location): evidence only, not part of the state.
     redirects: list[dict[str, Any]] = field(default_factory=list, compare=False)
@@ -155,7 +159,8 @@ class SiteState:
                    run_id=row["last_run_id"], crawled_at=row["last_seen"], parked_reason=row["parked_reason"],
                    identifiers=_loads(row["identifiers"], []), payments=_loads(row["payments"], []),
                    ips=_loads(row["ips"], []), nameservers=_loads(row["nameservers"], []),
-                   registrar=row["registrar"], moved_to=_loads(row.get("moved_to"), []), key=row["key"])
+                   registrar=row["registrar"], moved_to=_loads(row.get("moved_to"), []), key=row["key"],
+                   unconfirmed=_loads(row.get("unconfirmed"), []))
 
 
 def payment_kinds() -> frozenset[str]:
@@ -245,27 +250,71 @@ def current_states(db, sites: list[dict[str, Any]]) -> dict[str, SiteState]:
     return states
 
 
-def _redirects(db, states: dict[str, SiteState]) -> None:
-    """Attach redirect chains of each site's last crawl that leave its registered domain.
+CLIENT_KINDS = ("meta_refresh", "js")
 
-    The chain's first URL names the site it started on; the page row itself may sit under
-    the target's domain (a meta refresh is a new request), so chains are read by run.
-    """
-    runs = sorted({st.run_id for st in states.values() if st.run_id})
-    for chunk in _chunks(runs):
-        for url, final_url, chain_text, fetched_at, run_id in db.execute(
-                f"SELECT url, final_url, redirect_chain, fetched_at, run_id FROM [{PAGES}] WHERE run_id IN ({_in(chunk)}) "
-                f"AND redirect_chain IS NOT NULL AND redirect_chain NOT IN ('', '[]')", chunk):
+
+def chain_end(url: str, final_url: str | None, chain: list[dict[str, Any]]) -> str:
+    """Where a visitor of ``url`` lands: the final URL, or — when the final page itself sends
+    the visitor on (a meta refresh or JavaScript location recorded as its own last hop) —
+    that hop's target."""
+    end = final_url or url
+    if chain:
+        last = chain[-1]
+        if isinstance(last, dict) and last.get("kind") in CLIENT_KINDS and last.get("to") \
+                and last.get("url") == end:
+            return str(last["to"])
+    return end
+
+
+def entry_redirects(db: Any, *, runs: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Redirect chains of reported URLs and entry pages (depth 0) that land on another
+    registered domain, not a redirect service; one dict per stored page row:
+    ``{"domain", "to", "url", "final_url", "chain", "via", "fetched_at", "run_id"}``."""
+    if not table_exists(db, PAGES):
+        return
+    base = (f"SELECT url, final_url, redirect_chain, fetched_at, run_id FROM [{PAGES}] "
+            f"WHERE depth = 0 AND (resource IS NULL OR resource = 'page') "
+            f"AND redirect_chain IS NOT NULL AND redirect_chain NOT IN ('', '[]')")
+    if runs is None:
+        queries = [(base, [])]
+    else:
+        rl = sorted(set(r for r in runs if r))
+        queries = [(f"{base} AND run_id IN ({','.join('?' * len(c))})", c)
+                   for c in (rl[i:i + 500] for i in range(0, len(rl), 500))]
+    for sql, params in queries:
+        for url, final_url, chain_text, fetched_at, run_id in db.execute(sql, params):
             chain = [h for h in _loads(chain_text, []) if isinstance(h, dict) and h.get("url")]
             if not chain:
                 continue
             start = registered_domain(chain[0]["url"])
-            st = states.get(start)
-            end = registered_domain(final_url or url)
-            if st is None or st.run_id != run_id or not end or end == start:
+            end_url = chain_end(url, final_url, chain)
+            end = registered_domain(end_url)
+            if not start or not end or end == start or is_redirect_service(end):
                 continue
-            st.redirects.append({"url": chain[0]["url"], "final_url": final_url or url, "chain": chain,
-                                 "fetched_at": fetched_at})
+            yield {"domain": start, "to": end, "url": chain[0]["url"], "final_url": end_url, "chain": chain,
+                   "via": sorted({str(h.get("kind")) for h in chain if h.get("kind")}),
+                   "fetched_at": fetched_at, "run_id": run_id}
+
+
+def _redirects(db, states: dict[str, SiteState]) -> None:
+    """Attach the redirect chains of each site's last crawl by which its reported URL or
+    entry page (depth 0) lands on another registered domain (``entry_redirects``).
+
+    A subpage's redirect (a ``/go/…`` link out to a shortener or a processor) is a link,
+    not the site moving; a redirect into a platform, processor, shortener, messenger or
+    parking service (graph/redirect_services.py) is not a move either.  The chain's first
+    URL names the site it started on; the page row itself may sit under the target's
+    domain (a meta refresh is a new request), so chains are read by run.
+    """
+    runs = sorted({st.run_id for st in states.values() if st.run_id})
+    for r in entry_redirects(db, runs=runs):
+        st = states.get(r["domain"])
+        if st is None or st.run_id != r["run_id"]:
+            continue
+        if any(x["url"] == r["url"] and x["final_url"] == r["final_url"] for x in st.redirects):
+            continue
+        st.redirects.append({"url": r["url"], "final_url": r["final_url"], "chain": r["chain"],
+                             "fetched_at": r["fetched_at"]})
     for st in states.values():
         if st.redirects and st.final_domain == st.domain:
             # The site's own final domain wins when the crawler recorded one elsewhere.
@@ -286,6 +335,44 @@ def latest_states(db, domains: Iterable[str] | None = None) -> dict[str, SiteSta
         for row in db.query(f"SELECT * FROM [{SITE_STATES}] WHERE current = 1 AND domain IN ({_in(chunk)})", chunk):
             out[row["domain"]] = SiteState.from_row(row)
     return out
+
+
+def _carry_unreached(db, new: dict[str, SiteState], old: dict[str, SiteState]) -> None:
+    """Absence is not a change: an identifier of the previous state counts as gone only when
+    a page that carried it was fetched again by this crawl and no longer carries it.  One
+    whose pages were not reached this time (a path not taken, a referrer-gated page, a
+    budget spent elsewhere, a site down) stays in the state and is listed as unconfirmed.
+    """
+    pay = None
+    by_run: dict[str, set[str]] = {}     # URLs each crawl run fetched with a 2xx answer, read once per run
+    for dom, st in new.items():
+        prev = old.get(dom)
+        if prev is None or not st.run_id:
+            continue
+        missing = sorted(set(prev.identifiers) - set(st.identifiers))
+        if not missing:
+            continue
+        fetched = by_run.get(st.run_id)
+        if fetched is None:
+            fetched = by_run[st.run_id] = set()
+            for url, final_url in db.execute(f"SELECT url, final_url FROM [{PAGES}] WHERE run_id = ? "
+                                             f"AND status >= 200 AND status < 300", [st.run_id]):
+                fetched.add(url)
+                if final_url:
+                    fetched.add(final_url)
+        carried: list[str] = []
+        for ident in missing:
+            pages = {r[0] for r in db.execute(f"SELECT page_url FROM [{OBSERVATIONS}] WHERE identifier_id = ? AND "
+                                              f"domain = ? AND source IN ('page', 'script')", [ident, dom])}
+            if pages and not (pages & fetched):
+                carried.append(ident)
+        if not carried:
+            continue
+        if pay is None:
+            pay = payment_kinds()
+        st.unconfirmed = carried
+        st.identifiers = sorted(set(st.identifiers) | set(carried))
+        st.payments = [i for i in st.identifiers if i.split(":", 1)[0] in pay]
 
 
 @dataclass
@@ -320,7 +407,7 @@ def record_states(db, *, now: str, run_id: str | None = None) -> list[Transition
 
 _STATE_COLUMNS = ("key", "domain", "fingerprint", "status", "parked_reason", "final_domain", "identifiers",
                   "payments", "ips", "nameservers", "registrar", "moved_to", "first_seen", "last_seen",
-                  "first_run_id", "last_run_id", "crawls", "current")
+                  "first_run_id", "last_run_id", "crawls", "current", "unconfirmed")
 
 
 def _record_states_locked(db, now: str) -> list[Transition]:
@@ -336,6 +423,7 @@ def _record_states_locked(db, now: str) -> list[Transition]:
         return []
     new = current_states(db, pending)
     old = latest_states(db, new)
+    _carry_unreached(db, new, old)
     out: list[Transition] = []
     extend: list[tuple] = []
     inserts: list[tuple] = []
@@ -344,18 +432,19 @@ def _record_states_locked(db, now: str) -> list[Transition]:
         prev = old.get(dom)
         seen = st.crawled_at or now
         if prev is not None and prev.fingerprint == st.fingerprint:
-            extend.append((seen, st.run_id, prev.key))
+            extend.append((seen, st.run_id, dumps(st.unconfirmed), prev.key))
             out.append(Transition(dom, prev, st, False))
             continue
         if prev is not None:
             retire.append(prev.key)
         inserts.append((row_key(dom, st.run_id), dom, st.fingerprint, st.status, st.parked_reason, st.final_domain,
                         dumps(st.identifiers), dumps(st.payments), dumps(st.ips), dumps(st.nameservers),
-                        st.registrar, dumps(st.moved_to), seen, seen, st.run_id, st.run_id, 1, 1))
+                        st.registrar, dumps(st.moved_to), seen, seen, st.run_id, st.run_id, 1, 1,
+                        dumps(st.unconfirmed)))
         out.append(Transition(dom, prev, st, True))
     if extend:
-        conn.executemany(f"UPDATE [{SITE_STATES}] SET last_seen = ?, last_run_id = ?, crawls = crawls + 1 "
-                         f"WHERE key = ?", extend)
+        conn.executemany(f"UPDATE [{SITE_STATES}] SET last_seen = ?, last_run_id = ?, unconfirmed = ?, "
+                         f"crawls = crawls + 1 WHERE key = ?", extend)
     for chunk in _chunks(retire):
         conn.execute(f"UPDATE [{SITE_STATES}] SET current = 0 WHERE key IN ({_in(chunk)})", chunk)
     if inserts:
@@ -409,7 +498,9 @@ def site_history(db, domain: str) -> list[dict[str, Any]]:
             "crawls": row["crawls"], "status": st.status, "final_domain": st.final_domain,
             "identifiers": len(st.identifiers), "payments": st.payments, "ips": st.ips,
             "nameservers": st.nameservers, "registrar": st.registrar, "moved_to": st.moved_to,
-            "changes": state_changes(prev, st), "run_ids": [row["first_run_id"], row["last_run_id"]],
+            "changes": state_changes(prev, st) + [f"?unconfirmed {i} (its page was not fetched again)"
+                                                  for i in st.unconfirmed],
+            "unconfirmed": st.unconfirmed, "run_ids": [row["first_run_id"], row["last_run_id"]],
         })
         prev = st
     return out

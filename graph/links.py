@@ -18,7 +18,8 @@ from itertools import combinations
 from typing import Any
 
 from crawler.schema import OBSERVATIONS
-from graph.scoring import (BRIDGE_GROUPS, LINK_THRESHOLD, ValueStat, bridge_checked, combine, final_stats,
+from graph.ties import TIE_KINDS, TIE_WEIGHT
+from graph.scoring import (BRIDGE_GROUPS, LINK_THRESHOLD, ValueStat, bridge_checked, combine, final_links, final_stats,
                            strength_at_least, strength_of, value_stats, value_weight)
 
 
@@ -44,15 +45,27 @@ class Link:
 
 
 def all_links(db: Any, stats: dict[tuple[str, str], ValueStat] | None = None,
-              domains: set[str] | None = None) -> dict[tuple[str, str], Link]:
-    """Every pair of domains sharing at least one value of weight > 0 (a < b).
+              domains: set[str] | None = None, ties: list | None = None) -> dict[tuple[str, str], Link]:
+    """Every pair of domains sharing at least one value of weight > 0 (a < b), and every
+    pair tied by a redirect or a moved notice (graph/ties.py: a ``redirect`` / ``moved_to``
+    entry in ``shared``, weight TIE_WEIGHT).
 
     Values above their kind's hard share limit, CDN addresses and privacy proxies weigh 0
     and make no pair, so the work stays near-linear in the number of observations.
     """
+    from graph.ties import site_ties
     if stats is None:
         stats = value_stats(db, with_domains=True)
     pairs: dict[tuple[str, str], Link] = {}
+    for tie in (site_ties(db) if ties is None else ties):
+        if domains is not None and not (tie.a in domains and tie.b in domains):
+            continue
+        st = tie.stat()
+        key = st.domains
+        link = pairs.get(key)
+        if link is None:
+            link = pairs[key] = Link(*key)
+        link.shared.append(st)
     checked: list[tuple[ValueStat, list[str]]] = []
     for st in stats.values():
         st.weight, st.groups = st.base_weight, 0
@@ -123,6 +136,12 @@ def _values_of(db: Any, domain: str) -> list[tuple[str, str]]:
 def _shared(db: Any, domain: str, min_strength: str) -> dict[str, list[tuple[str, str, float, int]]]:
     stats = final_stats(db)
     by_other: dict[str, list[tuple[str, str, float, int]]] = {}
+    if min_strength == "weak":   # `links`: ties (redirects, moved notices) too, from the scored pairs
+        for (a, b), link in final_links(db).items():
+            if domain in (a, b):
+                for s in link.shared:
+                    if s.kind in TIE_KINDS:
+                        by_other.setdefault(b if a == domain else a, []).append((s.kind, s.value, s.weight, 2))
     for kind, value in _values_of(db, domain):
         if not strength_at_least(kind, min_strength):
             continue
@@ -174,6 +193,11 @@ def _shared_in_graph(g: Any, domain: str) -> dict[str, list[tuple[str, str, floa
         return by_other
     for node in g.adj[me]:
         attrs = g.nodes[node]
+        edge = g.adj[me][node]
+        if attrs.get("kind") == "domain" and edge.get("tie"):
+            for kind, value in (t.split(":", 1) for t in edge["tie"].split(" | ")):
+                by_other.setdefault(attrs["value"], []).append((kind, value, TIE_WEIGHT, 2))
+            continue
         w = attrs.get("weight") or 0.0
         if attrs.get("kind") in ("domain", "hostname") or w <= 0:
             continue

@@ -46,6 +46,7 @@ from crawler.inputs import Report
 from crawler.jsredirect import js_location_target
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from crawler.schema import utcnow
+from spiders.replay import carrier_pages
 
 # Links whose URL or anchor text says contact/payment/join/checkout/about/order go first.
 PRIORITY_WORDS = re.compile(
@@ -123,6 +124,7 @@ class ReportedSiteSpider(Spider):
         spider.default_region = s.get("MERCHINTEL_DEFAULT_REGION")
         spider.proxy = s.get("MERCHINTEL_PROXY")
         spider.case_name = spider.case_name or s.get("MERCHINTEL_CASE", "default")
+        spider.db_path = s.get("MERCHINTEL_DB")
         spider.max_active = s.getint("MERCHINTEL_ACTIVE_SITES", 0) or max(8, 2 * s.getint("CONCURRENT_REQUESTS", 16))
         if analysis_workers(s.get("MERCHINTEL_ANALYSIS_WORKERS", "auto")):
             spider.analyzer = AnalysisWorker.start(spider.logger)
@@ -164,6 +166,8 @@ class ReportedSiteSpider(Spider):
         by_site: dict[str, list[Report]] = {}
         for report in self.reports:
             by_site.setdefault(report.domain, []).append(report)
+        # A re-crawl replays the path to each page that carried identifiers (spiders/replay.py).
+        replay = carrier_pages(getattr(self, "db_path", None), by_site)
         for domain, reports in by_site.items():
             while self._active >= self.max_active:
                 await asyncio.sleep(0.02)
@@ -176,6 +180,10 @@ class ReportedSiteSpider(Spider):
                 if _url_key(report.url) not in site.seen:
                     requests.append(self._request(report.url, site, depth=0, report_id=report.report_id,
                                                   referer=report.referrer, priority=1000))
+            for url, referer, depth in replay.get(domain, ()):
+                if _url_key(url) not in site.seen and depth <= self.max_depth:
+                    requests.append(self._request(url, site, depth=depth, report_id=reports[0].report_id,
+                                                  referer=referer, priority=self._priority(url, depth)))
             for request in requests:
                 yield request
 
@@ -264,7 +272,8 @@ class ReportedSiteSpider(Spider):
             linked_domains=sorted(d for d in linked_domains if d),
             text=a.text,
             sha256=hashlib.sha256(response.body).hexdigest(), body_bytes=len(response.body),
-            fetched_at=utcnow(), report_id=meta.get("report_id"), identifiers=identifiers)
+            fetched_at=utcnow(), report_id=meta.get("report_id"), identifiers=identifiers,
+            referrer=_header(response.request, b"Referer") if response.request is not None else None)
         out: list[Any] = [item]
         site.pages += 1
         if 200 <= response.status < 300:
@@ -294,9 +303,14 @@ class ReportedSiteSpider(Spider):
             if len(chain) >= MAX_REFRESH_HOPS:
                 break
             target = urljoin(response.url, target)
-            if urlsplit(target).scheme in ("http", "https") and _url_key(target) not in site.seen \
-                    and target not in {h["url"] for h in chain}:
-                hop = {"url": response.url, "status": response.status, "kind": how}
+            if urlsplit(target).scheme not in ("http", "https") or _url_key(target) == _url_key(response.url):
+                continue
+            hop = {"url": response.url, "status": response.status, "kind": how, "to": target}
+            if item.redirect_chain is chain:
+                # The refreshing page's own row records where it sends the visitor: the
+                # target's row (keyed by its URL) may be overwritten by that site's own crawl.
+                item.redirect_chain = [*chain, hop]
+            if _url_key(target) not in site.seen and target not in {h["url"] for h in chain}:
                 out.append(self._request(target, site, depth=depth, report_id=report_id,
                                          chain=[*chain, hop], referer=response.url,
                                          priority=self._priority(target, depth) + 50))

@@ -238,6 +238,18 @@ SCENARIOS = [
      {},
      {"other.net": Site(ids=[("email", "info@other.net")], facts=[PRIVACY])},
      []),
+    ("a redirect into a parking service is no hop",
+     {"oldshop.se": Site(ids=[WALLET])},
+     {"oldshop.se": Site(final="sedoparking.com", final_url="http://sedoparking.com/lander",
+                         chain=[{"url": "http://oldshop.se/", "status": 302, "kind": "http"}])},
+     {},
+     []),
+    ("a payment change that comes with a moved notice is part of the hop",
+     {"oldshop.se": Site(ids=[WALLET, PAYPAL])},
+     {"oldshop.se": Site(ids=[], text="Dear customers, we have moved to newshop.is - see you there!",
+                         linked=["newshop.is"])},
+     {},
+     [("domain_hop", "moved_notice", "oldshop.se", "newshop.is")]),
     ("decoys share only CDN address, registrar, name servers and a widespread tracker",
      {"oldshop.se": Site(ids=[WALLET, ("ga_tracking_id", WIDE_GA)])},
      {"oldshop.se": Site(status="nxdomain", error="nxdomain")},
@@ -259,6 +271,8 @@ def test_alert_scenarios(world, name, epoch1, epoch2, reports2, expected):
         world.crawl(reports2, case="case-b", hours=1)
         got += world.evaluate()
     assert kinds_of(got) == sorted(expected, key=_order)
+    for a in got:            # every alert, of every type, carries its evidence
+        assert a["evidence"] and all(isinstance(e, dict) and e.get("type") for e in a["evidence"]), a
     # Stored once: evaluating again raises nothing, and the table holds exactly these.
     assert world.evaluate() == []
     assert kinds_of(list_alerts(world.db)) == kinds_of(got)
@@ -460,3 +474,56 @@ def test_alerts_carry_the_stored_cluster_id(world):
     assert {c["id"] for c in compute_clusters(world.db) if "mirror-src.se" in c["domains"]} == {cid}
     stored = {a["to"] or a["from"]: a["cluster"] for a in list_alerts(world.db)}
     assert stored == {k: a["cluster"] for k, a in got.items()}
+
+
+def add_page(world: World, dom: str, url: str, ids: list, *, depth: int = 1) -> None:
+    """Another page of ``dom`` fetched by the world's last crawl, carrying ``ids``."""
+    now, run = iso(world.t), f"run{world.n}"
+    world.db[PAGES].upsert({"url": url, "domain": dom, "final_url": url, "redirect_chain": "[]", "status": 200,
+                            "text": "Pay here.", "depth": depth, "fetched_at": now, "run_id": run}, pk="url")
+    for kind, value in ids:
+        ident = f"{kind}:{value}"
+        upsert_seen(world.db, IDENTIFIERS, {"id": ident, "kind": kind, "value": value}, now=now)
+        upsert_seen(world.db, OBSERVATIONS, {
+            "key": row_key(ident, url), "identifier_id": ident, "kind": kind, "value": value, "domain": dom,
+            "page_url": url, "source": "page", "case_name": "case-a", "run_id": run}, now=now)
+
+
+def test_an_identifier_is_dropped_only_when_its_page_was_fetched_again_without_it(world):
+    from graph.history import site_history
+    pay = "http://payshop.se/pay.html"
+    world.crawl({"payshop.se": Site(ids=[PAYPAL])})
+    add_page(world, "payshop.se", pay, [STRIPE])
+    world.evaluate()
+    # The next crawl does not reach pay.html (a path not taken): nothing changed.
+    world.crawl({"payshop.se": Site(ids=[PAYPAL])})
+    assert world.evaluate() == []
+    last = site_history(world.db, "payshop.se")[-1]
+    assert last["unconfirmed"] == [f"{STRIPE[0]}:{STRIPE[1]}"] and len(site_history(world.db, "payshop.se")) == 1
+    # The one after fetches pay.html again, and the key is gone from it: now it is dropped.
+    world.crawl({"payshop.se": Site(ids=[PAYPAL])})
+    add_page(world, "payshop.se", pay, [])
+    [alert] = world.evaluate()
+    assert (alert["kind"], alert["type"]) == ("payment_change", "dropped")
+    [ev] = alert["evidence"]
+    assert ev["change"] == "dropped" and ev["urls"] == [pay]
+    assert f"-payment {STRIPE[0]}:{STRIPE[1]}" in site_history(world.db, "payshop.se")[-1]["changes"]
+
+
+def test_a_moved_sites_payment_change_is_evidence_of_its_hop(world):
+    world.crawl({"oldshop.se": Site(ids=[WALLET, PAYPAL])})
+    world.evaluate()
+    world.crawl({"oldshop.se": Site(ids=[], text="We have moved to newshop.is, see you there.", linked=["newshop.is"])})
+    [hop] = world.evaluate()
+    dropped = {(e["kind"], e["value"]) for e in hop["evidence"] if e["type"] == "payment" and e["change"] == "dropped"}
+    assert dropped == {WALLET, PAYPAL}
+
+
+def test_a_redirect_hop_without_a_stored_chain_still_carries_evidence(world):
+    world.crawl({"oldshop.se": Site(ids=[WALLET])})
+    world.evaluate()
+    world.crawl({"oldshop.se": Site(final="newshop.nu", chain=[])})   # the chain row was overwritten
+    [hop] = world.evaluate()
+    assert hop["type"] == "redirect" and hop["evidence"]
+    assert hop["evidence"][0] == {"type": "final_domain", "domain": "oldshop.se", "final_domain": "newshop.nu",
+                                  "at": iso(world.t), "run_id": f"run{world.n}"}

@@ -80,6 +80,19 @@ def test_page_draws_every_node_without_errors_and_shows_evidence(page, tmp_path)
     assert "btc_address:bc1qhtmlwallet" in details
     assert dom.count("<h3 id=\"C-") == counts["clusters"] >= 1                        # a table per cluster
     assert "Legend" in dom
+    labels = re.search(r'data-labels-drawn="(\d+)"', dom)
+    overlaps = re.search(r'data-label-overlaps="(\d+)"', dom)
+    assert labels and int(labels.group(1)) > 0 and overlaps and overlaps.group(1) == "0"   # readable labels
+
+
+def test_the_search_box_selects_what_it_finds(page, tmp_path):
+    out, _ = page
+    r = run_browser(tmp_path, "--dump-dom", out.as_uri() + "#q=bc1qhtmlwallet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    dom = r.stdout
+    assert re.search(r'id="search-result"[^>]*>1 found: btc_address:bc1qhtmlwallet<', dom)
+    details = dom[dom.index('id="details"'):]
+    assert "<h3>btc_address:bc1qhtmlwallet</h3>" in details and "domain:pay-b.se" in details
 
 
 def test_screenshot(page, tmp_path):

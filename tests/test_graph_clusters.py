@@ -146,10 +146,12 @@ def test_a_what_if_threshold_shows_clusters_without_replacing_the_stored_ones(tm
     assert r.returncode == 0, r.stderr
     standard = json.loads(r.stdout)
     assert len(standard) == 2
-    r = cli("clusters", "--db", db_path, "--format", "json", "--threshold", "2")
+    r = cli("clusters", "--db", db_path, "--format", "json", "--threshold", "0.99")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == []
     assert "not stored" in r.stderr
+    for out_of_range in ("2", "0", "-0.5"):   # a score is in (0, 1]: anything else is refused, not run
+        bad = cli("clusters", "--db", db_path, "--threshold", out_of_range)
+        assert bad.returncode == 2 and "Error: Invalid value for '--threshold'" in bad.stderr
     db = open_db(db_path, readonly=True)
     assert [c["id"] for c in stored_clusters(db)] == [c["id"] for c in standard]
     assert cluster_of(db, "a.se") == standard[0]["id"]

@@ -232,3 +232,12 @@ def test_client_side_hops_set_the_final_domain(epochs):
     assert (final["redir-shop.se"], final["meta-shop.se"], final["js-shop.se"]) == \
         ("redir-shop.nu", "meta-shop.de", "js-shop.ru")
     assert final["pay-shop.se"] == "pay-shop.se"
+
+
+def test_every_alert_of_every_type_carries_evidence(epochs):
+    types = {(a["kind"], a["type"]) for a in epochs["alerts"]}
+    assert {k for k, _ in types} == {"domain_hop", "payment_change", "site_down", "site_back", "new_domain_in_cluster"}
+    for a in epochs["alerts"]:
+        assert a["evidence"] and all(e.get("type") for e in a["evidence"]), a
+        if a["kind"] == "domain_hop" and a["type"] == "redirect":
+            assert [e for e in a["evidence"] if e["type"] == "redirect_chain"], a

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from crawler.cli import main
-from crawler.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
+from crawler.cli.common import (config_from, db_option, emit_json, emit_table, err, format_option, require_case,
+                                require_db, setting_option)
 from crawler.schema import open_db
 
 
@@ -54,6 +55,7 @@ def schedule_show(case_name, due, db, now, fmt):
     from crawler.schedule import due_sites, watchlist
     cfg = config_from(db=db, now=now)
     store = open_db(cfg.db, create=False)
+    require_case(store, case_name)
     rows = due_sites(store, cfg) if due else watchlist(store, cfg)
     if case_name:
         rows = [r for r in rows if r["case"] == case_name]
@@ -75,6 +77,7 @@ def run_due_cmd(db, now, fmt):
     """
     from crawler.schedule import run_due
     cfg = config_from(db=db, now=now)
+    require_db(cfg.db)
     summary = run_due(cfg, log=err)
     if fmt == "json":
         emit_json(summary)
@@ -86,18 +89,25 @@ def run_due_cmd(db, now, fmt):
 
 
 @main.command()
-@click.option("--interval", default="60s", show_default=True, help="How often to look for due sites (30s, 5m…).")
-@click.option("--max-cycles", type=int, default=None, help="Stop after this many checks (default: run until stopped).")
+@click.option("--interval", default="60s", show_default=True,
+              help="How often to look for due sites (30s, 5m…; 1s at least).")
+@click.option("--max-cycles", type=click.IntRange(1, None), default=None,
+              help="Stop after this many checks (default: run until stopped).")
 @db_option
 @_now_option
 def watch(interval, max_cycles, db, now):
     """Keep running run-due until stopped (SIGTERM or Ctrl-C finish the current crawl first)."""
     from crawler.schedule import Stop, parse_duration
     from crawler.schedule import watch as watch_loop
+    from crawler.errors import ConfigError
     cfg = config_from(db=db, now=now)
+    require_db(cfg.db)
+    every = parse_duration(interval)
+    if every < 1:
+        raise ConfigError(f"--interval {interval} is shorter than 1s; use 30s, 5m or more.")
     stop = Stop()
     stop.install()
-    res = watch_loop(cfg, interval=float(parse_duration(interval)), max_cycles=max_cycles, stop=stop, log=err)
+    res = watch_loop(cfg, interval=float(every), max_cycles=max_cycles, stop=stop, log=err)
     emit_json(res)
 
 

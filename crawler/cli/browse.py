@@ -46,6 +46,11 @@ def browse(port: int, get_path: str | None, **opts) -> None:
                "-p", str(port), "--setting", "sql_time_limit_ms", "5000"]
         if get_path:
             cmd += ["--get", get_path]
-        sys.exit(subprocess.call(cmd))
+        code = subprocess.call(cmd)
+        if get_path and code != 0:
+            # Datasette printed its error page: say so in one line and keep the exit status
+            click.echo(f"Error: {get_path} is not a page of the store (Datasette answered with an error); "
+                       f"try /{db_path.stem}.json or /{db_path.stem}/sites.json.", err=True)
+        sys.exit(code)
     finally:
         os.unlink(meta_path)

@@ -37,6 +37,39 @@ def config_from(**cli: Any) -> Config:
     return load_config({k: v for k, v in cli.items() if k in SETTINGS_BY_NAME})
 
 
+def require_db(path: Any) -> None:
+    """A command that reads or watches a store refuses one that does not exist: a typo in a
+    cron line must fail loudly, not create an empty database and watch it forever."""
+    from pathlib import Path
+
+    from crawler.errors import StoreError
+    if not Path(str(path)).is_file():
+        raise StoreError(f"database {path} does not exist; run `merchintel crawl` first or pass --db.")
+
+
+def known_cases(store: Any) -> list[str]:
+    """Every case name the store knows (tracked sites, reports, runs, schedules)."""
+    names: set[str] = set()
+    for table, col in (("case_sites", "case_name"), ("reports", "case_name"), ("runs", "case_name"),
+                       ("schedules", "case_name")):
+        try:
+            names.update(r[0] for r in store.execute(f"SELECT DISTINCT [{col}] FROM [{table}]") if r[0])
+        except Exception:   # an older store without the table
+            pass
+    return sorted(names)
+
+
+def require_case(store: Any, case: str | None) -> None:
+    """Refuse a case the store has never heard of (a typo would give an empty answer)."""
+    from crawler.errors import ConfigError
+    if case is None:
+        return
+    cases = known_cases(store)
+    if case not in cases:
+        shown = ", ".join(cases[:10]) + (" …" if len(cases) > 10 else "") if cases else "none yet"
+        raise ConfigError(f"no case {case!r} in this database (cases: {shown}); check --case or --db.")
+
+
 def err(message: str) -> None:
     """A line on stderr (progress, logs, warnings)."""
     click.echo(message, err=True)
@@ -58,7 +91,10 @@ def short_float(v: float) -> str:
 
 def emit_table(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = None, out=None,
                max_width: int = 60) -> None:
-    """A plain aligned text table on stdout; values longer than max_width are cut with '…'."""
+    """An aligned text table on stdout (tabulate); a value longer than ``max_width`` wraps
+    onto more lines of its cell, never cut: evidence and caveats are read in full."""
+    from tabulate import tabulate
+
     out = out or sys.stdout
     rows = list(rows)
     if not rows:
@@ -75,12 +111,10 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = N
             v = ", ".join(str(x) for x in v)
         elif isinstance(v, dict):
             v = json.dumps(v, ensure_ascii=False)
-        s = str(v).replace("\n", " ")
-        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+        return str(v).replace("\n", " ")
 
     table = [[cell(r.get(c)) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in table)) for i, c in enumerate(cols)]
-    out.write("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip() + "\n")
-    out.write("  ".join("-" * w for w in widths) + "\n")
-    for row in table:
-        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+    # Only columns that need it wrap (tabulate wraps at spaces, and breaks long words).
+    widths = [max_width if any(len(row[i]) > max_width for row in table) else None for i in range(len(cols))]
+    text = tabulate(table, headers=cols, tablefmt="simple", maxcolwidths=widths, disable_numparse=True)
+    out.write("\n".join(line.rstrip() for line in text.splitlines()) + "\n")

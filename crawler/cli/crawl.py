@@ -182,7 +182,37 @@ def _print_demo(report: dict[str, Any]) -> None:
     alerts = report["alerts"]
     cols = [c for c in ("kind", "type", "from_domain", "to_domain", "summary") if alerts and c in alerts[0]]
     emit_table(alerts, cols or None, max_width=90)
-    db = report["db"]
-    out.write(f"\nDatabase: {db}\nNext: merchintel links shop-a.se --db {db}\n"
-              f"      merchintel export --format html -o {Path(db).parent / 'graph.html'} --db {db}\n"
-              f"      merchintel browse --db {db}\n")
+    out.write(f"\nDatabase: {report['db']}\n")
+    out.write("Next (run as printed from this directory):\n")
+    for line in next_commands(report["db"]):
+        out.write(f"  {line}\n")
+
+
+def next_commands(db: str) -> list[str]:
+    """The demo's closing commands: they run as printed after `make demo` (the venv's
+    merchintel by its path, the demo database by --db)."""
+    exe = _merchintel_command()
+    out = Path(db).parent
+    return [f"{exe} clusters --why --db {db}",
+            f"{exe} links old-shop-b.com --db {db}",
+            f"{exe} find bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4 --db {db}",
+            f"{exe} alerts --db {db}",
+            f"{exe} export --format html -o {out / 'graph.html'} --db {db}",
+            f"{exe} browse --db {db}"]
+
+
+def _merchintel_command() -> str:
+    """How to call merchintel from the current directory: ``merchintel`` when that is the
+    command on PATH, else the script by its path as it was called (``.venv/bin/merchintel``
+    after `make demo`), else ``python -m crawler.cli``."""
+    import os
+    import shutil
+    called = sys.argv[0] if sys.argv else ""
+    here = Path(os.path.abspath(called)) if called else None
+    on_path = shutil.which("merchintel")
+    if here is not None and here.name == "merchintel" and here.exists():
+        if on_path and Path(on_path).resolve() == here.resolve():
+            return "merchintel"
+        rel = os.path.relpath(here)
+        return rel if rel.startswith((".", "/")) or os.sep in rel else f"./{rel}"
+    return "merchintel" if on_path else f"{sys.executable} -m crawler.cli"

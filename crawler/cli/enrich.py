@@ -254,7 +254,7 @@ def contacts_cmd(domain, refresh, db, nameservers, fmt):
     known = any(True for _ in store.query(f"SELECT 1 FROM [{DNS_QUERIES}] WHERE domain = ? LIMIT 1", [name]))
     if refresh or not known:
         enrich_sites(store, cfg, domains=[name], refresh=refresh, progress=err)
-    rows = compute_contacts(store, name)
+    rows = compute_contacts(store, name, include_missing=True)
     if fmt == "json":
         emit_json(rows)
     else:

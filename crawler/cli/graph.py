@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from crawler.cli import main
-from crawler.cli.common import config_from, db_option, emit_json, emit_table, err, short_float
+from crawler.cli.common import (config_from, db_option, emit_json, emit_table, err, require_case, setting_option,
+                                short_float)
 from crawler.schema import open_db
 
 
@@ -31,9 +32,10 @@ def _since(value: str | None) -> str | None:
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
               help="Output format (json is for pipes).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-@click.option("--threshold", type=float, default=None,
-              help="Link score that ties two sites (default 0.5; see docs/graph.md).")
-@click.option("--why/--no-why", default=False, help="json: include every member's evidence path.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Link score that ties two sites, above 0 and at most 1 (default 0.5; see docs/graph.md).")
+@click.option("--why/--no-why", default=False,
+              help="Every member's evidence path (json: in each cluster; table: a table under each cluster).")
 def clusters(db: str | None, fmt: str, output: str | None, threshold: float | None, why: bool) -> None:
     """Operator clusters: sites tied by shared identifiers, with stable ids.
 
@@ -67,9 +69,27 @@ def clusters(db: str | None, fmt: str, output: str | None, threshold: float | No
             emit_table([{"id": c["id"], "size": c["size"], "score": c["score"], "domains": c["domains"],
                          "evidence": [f"{e['kind']}:{e['value']}" for e in c["evidence"]]} for c in found],
                        out=out, max_width=70)
+            if why:
+                for c in found:
+                    out.write(f"\n{c['id']}: why each site is in it (from {c.get('anchor_domain')})\n")
+                    emit_table(_why_rows(c), ["domain", "hop", "score", "via", "evidence"], out=out, max_width=60)
     finally:
         if output:
             out.close()
+
+
+def _why_rows(c: dict) -> list[dict]:
+    """One row per hop of each member's path: the values (and pages) that tie it."""
+    rows = []
+    for m in c.get("members", []):
+        if not m["path"]:
+            rows.append({"domain": m["domain"], "hop": "anchor", "via": c.get("anchor")})
+        for hop in m["path"]:
+            urls = [e["url"] for v in hop["via"] for e in v.get("evidence", []) if e.get("url")]
+            rows.append({"domain": m["domain"], "hop": f"{hop['from']} -> {hop['to']}", "score": hop["score"],
+                         "via": [f"{v['kind']}:{v['value']}" for v in hop["via"]],
+                         "evidence": sorted(set(urls))})
+    return rows
 
 
 @main.command()
@@ -86,7 +106,13 @@ def links(domain: str, db: str | None, fmt: str) -> None:
     dom = (registered_domain(domain) or domain).lower()
     rows = site_links(store, dom)
     if not rows:
-        err(f"{dom}: no shared identifier with another site in {cfg.db}")
+        known = store.execute("SELECT 1 FROM sites WHERE domain = ? UNION SELECT 1 FROM observations "
+                              "WHERE domain = ? LIMIT 1", [dom, dom]).fetchone()
+        if not known:
+            err(f"{domain}: not a site in {cfg.db}; to search an identifier (wallet, phone, e-mail…) "
+                f"use `merchintel find {domain}`.")
+        else:
+            err(f"{dom}: no shared identifier with another site in {cfg.db}")
     if fmt == "json":
         emit_json(rows)
     else:
@@ -104,14 +130,57 @@ def links(domain: str, db: str | None, fmt: str) -> None:
 @click.option("--case", "case_name", help="Only the sites of this case.")
 @click.option("--cluster", help="Only the members of this cluster id (see `merchintel clusters`).")
 @click.option("--since", help="Only observations last seen at/after this UTC date or time.")
-@click.option("--min-score", type=float, help="Drop links scoring below it and values weighing less.")
+@click.option("--min-score", type=click.FloatRange(0, 1),
+              help="Drop links scoring below it and values weighing less (0 to 1).")
 @click.option("--pseudonymize", metavar="KEY", help="Replace personal values by HMAC-SHA256(KEY) pseudonyms.")
+@setting_option("stix_identity", "--stix-identity")
+@setting_option("tlp", "--tlp")
 def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: str | None, since: str | None,
-           min_score: float | None, pseudonymize: str | None) -> None:
-    """Export the graph (read-only) as json, gexf, graphml, csv, stix or html."""
+           min_score: float | None, pseudonymize: str | None, stix_identity: str | None, tlp: str | None) -> None:
+    """Export the graph (read-only) as json, gexf, graphml, csv, stix or html.
+
+    csv writes sites.csv (one row per site), nodes.csv and edges.csv; every file written is
+    named on stderr.  A STIX bundle names its producer (--stix-identity) and carries a TLP
+    2.0 marking (--tlp).
+    """
+    from crawler.schedule import now_iso
     from exports import export as do_export
+    cfg = config_from(db=db, stix_identity=stix_identity, tlp=tlp)
+    store = open_db(cfg.db, readonly=True)
+    require_case(store, case_name)
+    counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
+                       min_score=min_score, pseudonymize=pseudonymize, stix_identity=cfg.get("stix_identity"),
+                       tlp=cfg.get("tlp"), created=now_iso(cfg))
+    files = counts.get("files") or [out]
+    err(f"wrote {', '.join(str(f) for f in files)} ({', '.join(f'{k} {v}' for k, v in counts.items() if k != 'files')})")
+
+
+@main.command()
+@click.argument("value")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
+              help="Output format (json is for pipes).")
+def find(value: str, db: str | None, fmt: str) -> None:
+    """Every site and case carrying VALUE (wallet, account, phone, e-mail, handle, tracker, any kind).
+
+    VALUE is canonicalised as the extractors do (spaces, case, +46 70…, t.me/…), or given as
+    kind:value.  Prints first/last seen and the pages (or DNS/WHOIS records) per site; exits 1
+    saying "not in the database" when nothing carries it.
+
+    Example: merchintel find bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4
+    """
+    from graph.find import find_value
     cfg = config_from(db=db)
     store = open_db(cfg.db, readonly=True)
-    counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
-                       min_score=min_score, pseudonymize=pseudonymize)
-    err(f"wrote {out} ({', '.join(f'{k} {v}' for k, v in counts.items() if k != 'files')})")
+    found = find_value(store, value)
+    if not found:
+        err(f"{value}: not in the database {cfg.db} (no site carries it).")
+        if fmt == "json":
+            emit_json([])
+        raise SystemExit(1)
+    if fmt == "json":
+        emit_json(found)
+        return
+    emit_table([{"identifier": f"{f['kind']}:{f['value']}", "domain": s["domain"], "cases": s["cases"],
+                 "first_seen": s["first_seen"], "last_seen": s["last_seen"], "evidence": s["evidence"]}
+                for f in found for s in f["sites"]], max_width=60)
