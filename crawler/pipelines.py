@@ -8,6 +8,10 @@ and never duplicates.  Statements only name columns the schema declares.
 Writes are committed every ``MERCHINTEL_COMMIT_EVERY`` rows or every second, and at
 close: a crawl killed with SIGKILL loses at most the last uncommitted second; what was
 committed stays (WAL).  Nothing here ever sees a body.
+
+Only text is stored: every string value of every row goes through
+``only_text.clean_stored`` (no NUL or C0 control character but tab/newline/CR, no data:
+URI in any form, no inline ``<svg>``, no base64 run of media) right before it is written.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler import schema
 from crawler.extractors.model import strip_data_uris
+from crawler.extractors.only_text import clean_stored
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from crawler.schema import (CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME,
                             dumps, row_key, utcnow)
@@ -49,6 +54,11 @@ def _known_columns(table: str) -> frozenset[str]:
     return frozenset(c.name for c in TABLES_BY_NAME[table].columns)
 
 
+def _clean(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The row with every string made fit to store (``clean_stored``)."""
+    return tuple(clean_stored(v) if isinstance(v, str) and v else v for v in values)
+
+
 class Store:
     """The SQL side, usable without Scrapy (the runner and the tests use it too)."""
 
@@ -68,13 +78,13 @@ class Store:
         if not known.issuperset(row):
             row = {k: v for k, v in row.items() if k in known}
         cols = tuple(row)
-        self.conn.execute(self._upsert_sql(table, cols), tuple(row.values()))
+        self.conn.execute(self._upsert_sql(table, cols), _clean(tuple(row.values())))
         self._pending += 1
 
     def upsert_many(self, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """Rows given as tuples in ``cols`` order (columns of the schema only)."""
         if rows:
-            self.conn.executemany(self._upsert_sql(table, cols), rows)
+            self.conn.executemany(self._upsert_sql(table, cols), [_clean(r) for r in rows])
             self._pending += len(rows)
 
     def _upsert_sql(self, table: str, cols: tuple[str, ...]) -> str:

@@ -414,8 +414,10 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
         if readonly:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
         else:
-            if path.parent and not path.parent.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                # a mistyped --db must not create directories without a word
+                raise StoreError(f"the directory of database {path} does not exist; create {path.parent} "
+                                 f"first or pass another --db.")
             conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         if not readonly:
@@ -439,6 +441,8 @@ def _setup_with_retry(db: sqlite_utils.Database, *, seconds: float = 30.0) -> No
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            # a row deleted later leaves no copy of its bytes in free pages (first law)
+            db.execute("PRAGMA secure_delete=ON")
             if _schema_complete(db):
                 return
             # Check-then-create must happen under the write lock, or two processes opening

@@ -248,13 +248,13 @@ def test_body_sniffed_on_the_stream_is_not_sniffed_twice_but_a_redirect_hop_is()
             body_length=len(first), request=req)
     assert _signal(crawler, signals.bytes_received, data=first, request=req) is None
     calls = []
-    real = never_media.sniff_reason
+    real = never_media.body_reason
 
     def counting(*args, **kwargs):
         calls.append(args[0][:12])
         return real(*args, **kwargs)
 
-    never_media.sniff_reason = counting
+    never_media.body_reason = counting
     try:
         page = HtmlResponse(req.url, body=first, headers={"Content-Type": "text/html"})
         assert body_mw.process_response(req, page) is page
@@ -269,7 +269,7 @@ def test_body_sniffed_on_the_stream_is_not_sniffed_twice_but_a_redirect_hop_is()
         with pytest.raises(MediaRefused, match="PNG"):
             body_mw.process_response(req, again)
     finally:
-        never_media.sniff_reason = real
+        never_media.body_reason = real
     assert len(calls) == 2
 
 
