@@ -69,6 +69,11 @@ class SiteBudgetMiddleware:
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
         """Runs before RetryMiddleware's: a timeout on a site that already timed out is final."""
+        from crawler.transport import headers_refused
+
+        if headers_refused(exception) is not None:
+            request.meta["dont_retry"] = True   # a header bomb is an answer, not a glitch
+            return None
         name = type(exception).__name__
         site = request.meta.get("site")
         if site is not None and ("Timeout" in name or "TimedOut" in name):

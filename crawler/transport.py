@@ -17,6 +17,7 @@ connection factory differs.  ``check_first_law`` refuses a crawl without it.
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING, Any
 
 from scrapy.core.downloader.handlers.http11 import (HTTP11DownloadHandler, _LenientHTTP11ClientFactory,
@@ -28,6 +29,22 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_MAX_HEADER_BYTES = 65_536   # browsers allow 256 KB; a shop page's headers are ~1-4 KB
 DEFAULT_MAX_HEADERS = 100
+RECEIVE_BUFFER = 16_384             # SO_RCVBUF of a crawl connection (the kernel doubles it)
+
+
+def _socket_of(transport: Any) -> socket.socket | None:
+    """The TCP socket under a (TLS) transport, or None."""
+    for _ in range(4):
+        if transport is None:
+            return None
+        try:
+            handle = transport.getHandle()
+        except Exception:
+            handle = None
+        if isinstance(handle, socket.socket):
+            return handle
+        transport = getattr(transport, "transport", None)
+    return None
 
 
 class HeadersRefused(Exception):
@@ -36,6 +53,22 @@ class HeadersRefused(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+def headers_refused(exc: BaseException | None) -> HeadersRefused | None:
+    """The ``HeadersRefused`` behind a download error (Scrapy wraps twisted's ResponseFailed)."""
+    seen = 0
+    todo = [exc]
+    while todo and seen < 20:
+        e = todo.pop()
+        seen += 1
+        if e is None:
+            continue
+        if isinstance(e, HeadersRefused):
+            return e
+        todo.append(e.__cause__ or e.__context__)
+        todo += [getattr(r, "value", None) for r in getattr(e, "reasons", None) or ()]
+    return None
 
 
 class _AbortingProxy(TransportProxyProducer):
@@ -77,6 +110,18 @@ class _CappedParser(_LenientHTTPClientParser):
 
 class _GuardedProtocol(_LenientHTTP11ClientProtocol):
     caps = (DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS)
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        sock = _socket_of(self.transport)
+        if sock is not None:
+            try:
+                # A small, fixed receive buffer (Linux doubles it): what a server can push
+                # ahead of the sniffer is bounded by it, not by receive-window autotuning
+                # (megabytes on a fast link).  Text pages do not need a larger window.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            except OSError:
+                pass
 
     def request(self, request: Any) -> Any:
         d = super().request(request)

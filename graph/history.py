@@ -27,7 +27,8 @@ from crawler.schema import OBSERVATIONS, PAGES, SITE_STATES, SITES, dumps, row_k
 from graph.scoring import money_kinds
 
 # Statuses that mean "the site is gone" for site_down and reappeared hops.
-DEAD_STATUSES = frozenset({"nxdomain", "unreachable", "timeout", "tls", "http_error", "refused", "parked"})
+DEAD_STATUSES = frozenset({"nxdomain", "unreachable", "timeout", "tls", "http_error", "refused", "parked",
+                           "media_refused", "encoding_refused", "too_large", "headers_refused"})
 ENRICH_SOURCES = ("dns", "whois", "rdap")
 INFRA_STATE_KINDS = ("ip", "nameserver", "registrar")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli_env
-from tests.hostile import (HostileServer, encoded, fake_jpeg, fake_png, response_head, send_body, text_page,
+from crawler.fakeweb.hostile import (PEER, HostileServer, encoded, fake_jpeg, fake_png, response_head, send_body, text_page,
                            b64_jpeg_run)
 from tests.test_canaries import canary_forms, scan
 
@@ -49,13 +49,35 @@ class Crawl:
         return [h for h in hits if not any(str(i) in h for i in inputs)]
 
     def assert_bounded(self, seconds: float, rss_mb: int) -> None:
+        print(f"crawl: {self.seconds:.1f} s, peak RSS {self.rss / MB:.0f} MB (bounds {seconds} s, {rss_mb} MB)")
         assert self.seconds < seconds, f"crawl took {self.seconds:.1f} s (bound {seconds} s)"
         assert self.rss < rss_mb * MB, f"crawl peaked at {self.rss / MB:.0f} MB RSS (bound {rss_mb} MB)"
 
 
+def _hwm(pid: int) -> int:
+    """Peak RSS (VmHWM) of a live process in bytes, 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except (OSError, ValueError):
+        return []
+
+
 def run_crawl(tmp: Path, urls: list[str] | None = None, *args: str, input_path: Path | None = None,
               timeout: float = 240, **env: str) -> Crawl:
-    """``merchintel crawl`` as a child process; its own peak RSS via wait4 (not the suite's)."""
+    """``merchintel crawl`` as a child process.  Its peak RSS is the largest VmHWM of the crawl
+    process or of a process it forked (the analysis worker), polled from /proc: wait4's
+    ru_maxrss would count the test process's own memory, shared until the child's exec."""
     if input_path is None:
         input_path = tmp / "in.txt"
         input_path.write_text("".join(u + "\n" for u in urls or ()), encoding="utf-8")
@@ -68,17 +90,30 @@ def run_crawl(tmp: Path, urls: list[str] | None = None, *args: str, input_path: 
         proc = subprocess.Popen(cmd, env=environment, cwd=tmp, stdout=out, stderr=err)
         killer = threading.Timer(timeout, lambda: os.kill(proc.pid, signal.SIGKILL))
         killer.start()
+        peak = [0]
+        done = threading.Event()
+
+        def poll() -> None:
+            while not done.is_set():
+                for pid in [proc.pid, *_children(proc.pid)]:
+                    peak[0] = max(peak[0], _hwm(pid))
+                done.wait(0.05)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, _usage = os.wait4(proc.pid, 0)
         finally:
             killer.cancel()
+            done.set()
+            poller.join()
         seconds = time.monotonic() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     text_out = out_f.read_text("utf-8", "replace")
     text_err = err_f.read_text("utf-8", "replace")
     out_f.unlink()
     err_f.unlink()
-    return Crawl(tmp, proc.returncode, text_out, text_err, seconds, usage.ru_maxrss * 1024)
+    return Crawl(tmp, proc.returncode, text_out, text_err, seconds, peak[0])
 
 
 def all_strings(db: Path) -> list[tuple[str, str, str]]:
@@ -145,7 +180,16 @@ def _redirect(to: str):
     return play
 
 
+def _probe(hit):
+    # a polyglot that stops writing and watches how the crawler leaves: reset or FIN
+    body = text_page(700) + fake_jpeg(8000, b"probe")
+    yield response_head(headers={"Content-Type": "text/html"}, length=len(body) + 1_000_000)
+    yield body
+    yield PEER
+
+
 SHARED_SITES: dict[str, dict] = {
+    "reset-probe": {"/": _probe},
     "enc-gzip": {"/": encoded(fake_jpeg(2_000_749), "gzip")},
     "enc-x-gzip": {"/": encoded(fake_jpeg(1_000_000), "x-gzip")},
     "enc-deflate": {"/": encoded(fake_jpeg(1_000_000), "deflate")},
@@ -246,6 +290,14 @@ def test_a_body_that_turns_binary_later_is_refused_and_nothing_of_it_is_stored(s
     assert hit.ended in ("reset", "closed"), hit
 
 
+def test_a_refused_download_is_aborted_with_a_reset_not_a_graceful_close(shared):
+    crawl, servers = shared
+    srv = servers["reset-probe"]
+    assert site_status(crawl, srv) == "media_refused"
+    (hit,) = srv.hits_for("/")
+    assert hit.ended == "reset", hit.ended
+
+
 def test_a_refused_response_is_stored_as_url_kind_and_reason_only(shared):
     crawl, servers = shared
     srv = servers["polyglot"]
@@ -330,3 +382,125 @@ def test_a_deleted_row_leaves_no_bytes_in_the_database_file(tmp_path):
     db.conn.close()
     for path in tmp_path.glob("d.sqlite*"):
         assert b"MERCHINTEL-CANARY-deleted-row" not in path.read_bytes(), path
+
+
+# ---- crawls of their own: the classes that cost the crawler time or memory ---------------------
+def _links_page(n: int) -> bytes:
+    return (b"<!doctype html><html><body><h1>Catalogue</h1>"
+            + b"".join(b"<a href=/%x>.</a>\n" % i for i in range(n)) + b"</body></html>")
+
+
+def test_a_page_of_290000_links_costs_the_budget_not_the_machine(tmp_path):
+    page = _links_page(290_000)          # ~ 5 MB of same-site links
+    assert len(page) > 4_500_000
+    item = send_body(b"<html><body>item, mail sales@hostile-shop.se</body></html>")
+    with HostileServer({"/": send_body(page), "*": item}) as srv:
+        crawl = run_crawl(tmp_path, [srv.url("/")], "--max-pages", "50", "--depth", "1",
+                          MERCHINTEL_MAX_BODY_BYTES="8000000")
+        asked = len(srv.hits)
+    assert crawl.rc == 0, crawl.err[-2000:]
+    assert asked <= 50, f"{asked} requests for a budget of 50"
+    assert crawl.rows("SELECT count(*) FROM pages")[0][0] == asked
+    crawl.assert_bounded(seconds=120, rss_mb=900)
+    assert crawl.canary_hits() == []
+
+
+def _header_bomb(hit):
+    yield b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+    line = b"X-Bomb: " + b"b" * 1000 + b"\r\n"
+    for _ in range(90_000):               # 90 MB of headers
+        yield line * 16
+    yield b"\r\n<html>never</html>"
+
+
+def _endless_header_line(hit):
+    yield b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Endless: "
+    while True:
+        yield b"e" * 16384
+
+
+def _many_small_headers(hit):
+    yield b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+    for i in range(10_000):
+        yield b"".join(b"X-H%d-%d: 1\r\n" % (i, j) for j in range(100))
+    yield b"\r\n<html>never</html>"
+
+
+@pytest.mark.parametrize("play, what", [(_header_bomb, "larger than"), (_endless_header_line, "line longer"),
+                                        (_many_small_headers, "more than")])
+def test_header_bombs_are_cut_at_the_cap_and_the_connection_reset(tmp_path, play, what):
+    with HostileServer({"/": play}) as srv:
+        crawl = run_crawl(tmp_path, [srv.url("/")], "--timeout", "30")
+        (hit,) = srv.hits
+    assert crawl.rc == 0, crawl.err[-2000:]
+    ((kind, reason),) = crawl.rows("SELECT kind, reason FROM errors")
+    assert kind == "headers" and what in reason, reason
+    assert crawl.rows("SELECT last_status FROM sites")[0][0] == "headers_refused"
+    assert hit.ended in ("reset", "closed") and hit.written < 2_000_000, hit
+    crawl.assert_bounded(seconds=60, rss_mb=400)
+
+
+def _drip(hit):
+    yield response_head(headers={"Content-Type": "text/html"}, length=100_000)
+    while True:
+        yield b"<"
+        yield 0.5
+
+
+def test_a_slow_drip_costs_one_timeout_per_page_and_the_site_has_a_time_budget(tmp_path):
+    """A tarpit answers 1 byte every 0.5 s.  The first timeout of the site is retried once;
+    later ones are not; and the site's wall-clock budget ends the rest."""
+    start = send_body(b"<html><body>" + b"".join(b'<a href="/t%d.html">t</a>' % i for i in range(8))
+                      + b"</body></html>")
+    with HostileServer({"/": start, "*": _drip}) as srv:
+        crawl = run_crawl(tmp_path, [srv.url("/")], "--timeout", "2", "--concurrency", "2",
+                          MERCHINTEL_SITE_SECONDS="7")
+        tarpit_hits = [h for h in srv.hits if h.path != "/"]
+    assert crawl.rc == 0, crawl.err[-2000:]
+    asked = sorted(h.path for h in tarpit_hits)
+    assert len(asked) - len(set(asked)) <= 1, f"timeouts retried: {asked}"
+    kinds = [k for (k,) in crawl.rows("SELECT kind FROM errors")]
+    assert "timeout" in kinds and "site_time" in kinds, kinds
+    crawl.assert_bounded(seconds=45, rss_mb=400)
+
+
+def test_a_thousand_hop_redirect_chain_stops_early(tmp_path):
+    def hop(hit):
+        n = int(hit.path.rsplit("/", 1)[1])
+        yield response_head("302 Found", {"Location": f"/r/{n + 1}", "Content-Type": "text/html"}, length=0)
+
+    routes = {f"/r/{i}": hop for i in range(1001)}
+    with HostileServer(routes) as srv:
+        crawl = run_crawl(tmp_path, [srv.url("/r/0")])
+        asked = len(srv.hits)
+    assert crawl.rc == 0, crawl.err[-2000:]
+    assert asked <= 12, asked
+    crawl.assert_bounded(seconds=60, rss_mb=400)
+
+
+def test_a_300_mb_input_line_is_named_and_skipped_with_bounded_memory(tmp_path):
+    page = send_body(b"<html><body>ok sales@hostile-shop.se</body></html>")
+    with HostileServer({"*": page}) as srv:
+        big = tmp_path / "huge.txt"
+        with open(big, "wb") as out:   # written in pieces: this process stays small too
+            out.write(srv.url("/a").encode() + b"?")
+            for _ in range(300):
+                out.write(b"q" * MB)
+            out.write(b"\n" + srv.url("/b").encode() + b"\n")
+        crawl = run_crawl(tmp_path, None, input_path=big)
+        asked = [h.path for h in srv.hits]
+    big.unlink()
+    assert crawl.rc == 0, crawl.err[-2000:]
+    assert "huge.txt line 1: a line of 314572" in crawl.err and "MERCHINTEL_MAX_LINE_BYTES); skipped." in crawl.err
+    assert asked == ["/b"]
+    assert (tmp_path / "m.sqlite").stat().st_size < 5 * MB
+    assert max(len(u) for (u,) in crawl.rows("SELECT url FROM reports")) < 100
+    crawl.assert_bounded(seconds=120, rss_mb=400)
+
+
+def test_a_db_in_a_missing_directory_is_an_error_line(tmp_path, cli):
+    (tmp_path / "in.txt").write_text("http://127.0.0.1:9/\n")
+    r = cli("crawl", "in.txt", "--db", str(tmp_path / "no" / "such" / "m.sqlite"), "--no-enrich")
+    assert r.returncode != 0
+    assert r.stderr.strip().splitlines()[-1].startswith("Error: the directory of database ")
+    assert "create " in r.stderr and not (tmp_path / "no").exists()

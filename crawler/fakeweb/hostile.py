@@ -1,8 +1,11 @@
 """A hostile web server on loopback: it knows it is crawled and sends what it likes.
 
+Used by tests/test_hostile_server.py and bench/never_media_bench.py (issue 9).
+
 ``HostileServer`` listens on 127.0.0.1 (port 0) and answers each path with a *play*: a
 generator that yields the raw bytes of the response (status line, headers, body — nothing
-is added) or a float to sleep that long.  It writes with small socket buffers and counts
+is added), a float to sleep that long, or ``PEER`` to wait for the client's next move: a
+reset (``ended = "reset"``), a graceful close (``"closed"``) or nothing within 10 s.  It writes with small socket buffers and counts
 per connection the bytes the kernel accepted (``written``) and how the connection ended
 (``complete``, ``reset`` or ``closed`` by the peer), so a test or the benchmark can say how
 much a refused response managed to push.
@@ -32,7 +35,8 @@ try:
 except ImportError:  # pragma: no cover
     from compression import zstd  # type: ignore[no-redef]
 
-Play = Callable[["Hit"], Iterator["bytes | float"]]
+Play = Callable[["Hit"], Iterator["bytes | float | str"]]
+PEER = "peer?"
 
 
 def _noise(size: int, tag: bytes) -> bytes:
@@ -164,6 +168,14 @@ class HostileServer:
                 if isinstance(piece, float):
                     time.sleep(piece)
                     continue
+                if piece == PEER:
+                    sock.settimeout(10)
+                    try:
+                        got = sock.recv(1)
+                    except socket.timeout:
+                        got = None
+                    hit.ended = "closed" if got == b"" else "open"
+                    return
                 sock.sendall(piece)
                 hit.written += len(piece)
             hit.ended = "complete"
