@@ -56,7 +56,12 @@ def _known_columns(table: str) -> frozenset[str]:
 
 def _clean(values: tuple[Any, ...]) -> tuple[Any, ...]:
     """The row with every string made fit to store (``clean_stored``)."""
-    return tuple(clean_stored(v) if isinstance(v, str) and v else v for v in values)
+    return tuple(clean_stored(v) if isinstance(v, str) and v and not _plain(v) else v for v in values)
+
+
+def _plain(v: str) -> bool:
+    """A short printable string with no ':' or '<' (a key, a kind, a domain): nothing to clean."""
+    return len(v) < 48 and v.isprintable() and ":" not in v and "<" not in v
 
 
 class Store:

@@ -25,8 +25,8 @@ __all__ = ["clean_stored", "strip_embedded", "has_control_chars"]
 
 # C0 controls other than \t \n \r, and DEL: never in a stored string
 _CONTROL_CHARS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r") + "\x7f"
-_CONTROL_RE = re.compile(f"[{re.escape(_CONTROL_CHARS)}]")
 _CONTROL_TABLE = {ord(c): None for c in _CONTROL_CHARS}
+_CONTROL_BYTES = _CONTROL_CHARS.encode("ascii")
 
 # Where something embedded may start: a data: scheme (the URL parser drops tabs/newlines
 # and leading spaces, so "data:" is enough), an <svg element, a long base64-alphabet run.
@@ -42,7 +42,8 @@ MIN_B64_RUN = 48
 
 def has_control_chars(value: str) -> bool:
     """True when ``value`` holds a NUL or a C0 control character other than tab/LF/CR."""
-    return _CONTROL_RE.search(value) is not None
+    raw = value.encode("utf-8", "surrogatepass")
+    return len(raw.translate(None, _CONTROL_BYTES)) != len(raw)
 
 
 def clean_stored(value: str) -> str:
@@ -52,12 +53,14 @@ def clean_stored(value: str) -> str:
     >>> clean_stored("ok\\x00\\x07 data:image/png;base64,\\n iVBORw0KGgoAAAANSUhEUgAA; done")
     'ok ; done'
     """
-    if _CONTROL_RE.search(value):
+    raw = value.encode("utf-8", "surrogatepass")
+    if len(raw.translate(None, _CONTROL_BYTES)) != len(raw):   # C speed; a regex is 10x slower
         value = value.translate(_CONTROL_TABLE)
-    return strip_embedded(value)
+        raw = value.encode("utf-8", "surrogatepass")
+    return strip_embedded(value, raw=raw)
 
 
-def strip_embedded(text: str, lower: str | None = None) -> str:
+def strip_embedded(text: str, lower: str | None = None, raw: bytes | None = None) -> str:
     """``text`` without data: URIs, ``<svg>`` elements and base64 runs that decode to binary.
 
     >>> strip_embedded('<img src="data:image/svg+xml,<svg onload=x>\\n</svg>" alt="a b">')
@@ -67,12 +70,17 @@ def strip_embedded(text: str, lower: str | None = None) -> str:
     >>> strip_embedded("key pk_live_" + "A" * 40)
     'key pk_live_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
     """
+    # C-speed pre-checks on the UTF-8 bytes (schemes and tag names are ASCII-case-insensitive)
+    if raw is None:
+        raw = text.encode("utf-8", "surrogatepass")
+    low_raw = raw.lower()
+    want_data, want_svg = b"data:" in low_raw, b"<svg" in low_raw
+    want_runs = b"a" * MIN_B64_RUN in raw.translate(_RUN_MAP)
+    if not (want_data or want_svg or want_runs):
+        return text
     low = lower if lower is not None else text.lower()
     if len(low) != len(text):   # a character whose lower case is longer ("İ"): search the text itself
         low = text.translate(_ASCII_LOWER)
-    want_data, want_svg, want_runs = "data:" in low, "<svg" in low, _has_long_run(text)
-    if not (want_data or want_svg or want_runs):
-        return text
     out: list[str] = []
     last = pos = 0
     while True:
