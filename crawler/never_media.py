@@ -12,18 +12,24 @@
     b. at headers   ``content_type_reason(value)``: a response whose Content-Type is not an
                     allowed text type is stopped at the headers_received signal, before a
                     body byte is read.
-    c. first bytes  ``sniff_reason(head)``: the first bytes of every body are checked for
-                    media/archive/binary magic whatever the headers say (bytes_received
-                    signal, and again after gzip/deflate/br decoding in
-                    ``NeverMediaBodyMiddleware``).
-    d. size         DOWNLOAD_MAXSIZE = MERCHINTEL_MAX_BODY_BYTES; Scrapy applies it while
-                    receiving and while decompressing (HttpCompressionMiddleware).
+    c. every chunk  ``BodySniffer``: each body chunk is decoded by every declared
+                    Content-Encoding in the stream (zlib / brotli / zstd, a bounded piece at
+                    a time; an encoding it cannot decode is refused at the headers), the
+                    first decoded bytes go through ``sniff_reason`` (media/archive/binary
+                    magic whatever the headers say) and every decoded piece through
+                    ``chunk_reason`` (a NUL byte, control-byte density, non-text magic at any
+                    offset), so a body that turns binary later is stopped where it turns.
+                    ``NeverMediaBodyMiddleware`` checks whole bodies the stream did not pass.
+    d. size         raw and decoded bytes past DOWNLOAD_MAXSIZE = MERCHINTEL_MAX_BODY_BYTES
+                    stop the download in the stream (kind ``size``).
     e. no persistence  no HTTP cache (the crawl refuses to start with one), bodies never go
-                    to logs or error rows, data: URIs stripped before storing.
+                    to logs or error rows; crawler.transport aborts a stopped download with a
+                    reset; crawler.extractors.only_text keeps embedded media out of the store.
 
 Refusals raise ``MediaRefused`` (an IgnoreRequest) or ``StopDownload(fail=True)`` with the
-reason kept in ``request.meta["never_media"]``; the spider stores them as ``errors`` rows
-of kind ``media``.
+reason kept in ``request.meta["never_media"]`` and its kind (``media``, ``encoding``,
+``size``) in ``request.meta["never_media_kind"]``; the spider stores them as ``errors``
+rows of that kind (URL, kind, one-line reason: nothing of the body).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ peak RSS and wall time (generous bounds: the point is "bounded", not "fast")."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
