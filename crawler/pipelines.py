@@ -22,7 +22,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from crawler import schema
-from crawler.extractors.model import strip_data_uris
 from crawler.extractors.only_text import clean_stored
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from crawler.schema import (CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME,
@@ -119,13 +118,14 @@ class Store:
 
     # rows
     def page(self, item: PageItem) -> None:
+        # every string below is cleaned once, in upsert/upsert_many (_clean), after truncation
         now = item.fetched_at or utcnow()
         row: dict[str, Any] = {
             "url": item.url, "domain": item.domain, "final_url": item.final_url,
             "redirect_chain": dumps(item.redirect_chain), "status": item.status,
             "content_type": item.content_type, "server": item.server, "x_powered_by": item.x_powered_by,
             "cookie_names": dumps(item.cookie_names), "linked_domains": dumps(item.linked_domains),
-            "text": strip_data_uris(item.text) or None, "sha256": item.sha256, "body_bytes": item.body_bytes,
+            "text": item.text or None, "sha256": item.sha256, "body_bytes": item.body_bytes,
             "resource": item.resource, "depth": item.depth, "fetched_at": now, "run_id": self.run_id,
             "case_name": self.case_name, "report_id": item.report_id, "first_seen": now, "last_seen": now,
         }
@@ -133,7 +133,7 @@ class Store:
             value = next((item.meta[k] for k in keys if item.meta.get(k)), None)
             if isinstance(value, (list, tuple)):
                 value = ", ".join(map(str, value))
-            row[col] = strip_data_uris(str(value))[:1000] if value is not None else None
+            row[col] = str(value)[:1000] if value is not None else None
         self.upsert(PAGES, row)
         if not item.identifiers:
             return
@@ -145,16 +145,16 @@ class Store:
             idents.append((ident.id, ident.kind, ident.value, flags, now, now))
             observations.append((
                 row_key(ident.id, item.final_url), ident.id, ident.kind, ident.value, seen_domain, item.final_url,
-                strip_data_uris(ident.raw)[:500], strip_data_uris(ident.context)[:200], flags, source,
+                ident.raw[:500], ident.context[:200], flags, source,
                 self.case_name, self.run_id, now, now))
         self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)
         self.upsert_many(OBSERVATIONS, _OBSERVATION_COLS, observations)
 
     def error(self, item: FetchErrorItem) -> None:
         self.upsert(ERRORS, {
-            "key": row_key(item.url, item.stage, item.kind, self.run_id), "url": strip_data_uris(item.url)[:2000],
+            "key": row_key(item.url, item.stage, item.kind, self.run_id), "url": item.url[:2000],
             "domain": item.domain, "stage": item.stage, "kind": item.kind,
-            "reason": strip_data_uris(item.reason)[:300], "at": utcnow(), "run_id": self.run_id,
+            "reason": item.reason[:300], "at": utcnow(), "run_id": self.run_id,
             "case_name": self.case_name, "report_id": item.report_id})
 
     def site(self, item: SiteDoneItem) -> None:
