@@ -22,6 +22,7 @@ NEVER_MEDIA_BODY_MW = "crawler.never_media.NeverMediaBodyMiddleware"
 SSRF_MW = "crawler.ssrf.SSRFMiddleware"
 BUDGET_MW = "crawler.progress.SiteBudgetMiddleware"
 RESOLVER = "crawler.resolver.GuardedResolver"
+HANDLER = "crawler.transport.GuardedHTTP11DownloadHandler"
 REQUIRED_MIDDLEWARES = (NEVER_MEDIA_MW, NEVER_MEDIA_BODY_MW, SSRF_MW)
 
 DOWNLOADER_MIDDLEWARES = {
@@ -36,6 +37,9 @@ DOWNLOADER_MIDDLEWARES = {
     # merchintel follows meta refresh itself: the refreshing page is evidence too.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
 }
+# Scrapy's HTTP/1.1 handler (the never-media signals) whose stopped downloads abort the
+# connection with a reset and whose response headers are capped (crawler/transport.py).
+DOWNLOAD_HANDLERS = {"http": HANDLER, "https": HANDLER}
 METAREFRESH_ENABLED = False
 HTTPCACHE_ENABLED = False            # a body cache would persist media: never
 MEDIA_ALLOW_REDIRECTS = False
@@ -100,6 +104,9 @@ MERCHINTEL_CASE = "default"
 MERCHINTEL_DEPTH = 2
 MERCHINTEL_MAX_PAGES = 50
 MERCHINTEL_MAX_SCRIPT_BYTES = 1_000_000
+MERCHINTEL_MAX_HEADER_BYTES = 65_536  # status line + headers of one response
+MERCHINTEL_MAX_HEADERS = 100
+MERCHINTEL_SITE_SECONDS = 600.0      # wall-clock budget of one site's crawl
 MERCHINTEL_TEXT_CAP = 20_000
 MERCHINTEL_DEFAULT_REGION = None
 MERCHINTEL_RUN_ID = None
@@ -114,7 +121,7 @@ MERCHINTEL_ANALYSIS_WORKERS = "auto"
 
 def _defaults() -> dict[str, Any]:
     return {k: v for k, v in globals().items() if k.isupper() and not k.startswith("_")
-            and k not in ("NEVER_MEDIA_MW", "NEVER_MEDIA_BODY_MW", "SSRF_MW", "BUDGET_MW", "RESOLVER",
+            and k not in ("NEVER_MEDIA_MW", "NEVER_MEDIA_BODY_MW", "SSRF_MW", "BUDGET_MW", "RESOLVER", "HANDLER",
                           "REQUIRED_MIDDLEWARES")}
 
 
@@ -135,6 +142,9 @@ def build_settings(cfg: Any, **extra: Any) -> dict[str, Any]:
         "MERCHINTEL_MAX_PAGES": int(cfg.max_pages),
         "MERCHINTEL_MAX_SCRIPT_BYTES": int(cfg.max_script_bytes),
         "MERCHINTEL_TEXT_CAP": int(cfg.text_cap),
+        "MERCHINTEL_MAX_HEADER_BYTES": int(cfg.max_header_bytes),
+        "MERCHINTEL_MAX_HEADERS": int(cfg.max_headers),
+        "MERCHINTEL_SITE_SECONDS": float(cfg.site_seconds),
         "MERCHINTEL_DEFAULT_REGION": cfg.default_region,
         "DOWNLOAD_MAXSIZE": int(cfg.max_body_bytes),
         "DOWNLOAD_TIMEOUT": float(cfg.timeout),
@@ -174,10 +184,11 @@ def check_first_law(settings: Any) -> None:
     if hasattr(handlers, "copy_to_dict"):
         handlers = handlers.copy_to_dict()
     for scheme in ("http", "https"):
-        if handlers.get(scheme) not in (None, "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"):
-            raise ConfigError(f"DOWNLOAD_HANDLERS[{scheme!r}] is {handlers[scheme]!r}: only Scrapy's "
-                              f"HTTP/1.1 handler sends the headers/bytes signals the never-media layers "
-                              f"need; remove it from DOWNLOAD_HANDLERS.")
+        handler = handlers.get(scheme)
+        if handler != HANDLER and not (isinstance(handler, type) and handler.__name__ == "GuardedHTTP11DownloadHandler"):
+            raise ConfigError(f"DOWNLOAD_HANDLERS[{scheme!r}] is {handler!r}: only {HANDLER} sends the "
+                              f"headers/bytes signals the never-media layers need, aborts refused downloads "
+                              f"and caps headers; set DOWNLOAD_HANDLERS[{scheme!r}] = {HANDLER!r}.")
 
 
 def make_offline() -> None:
