@@ -1,6 +1,6 @@
 """networkx or our own code? Clusters/evidence paths and GEXF/GraphML writing at 100k sites.
 
-    .venv/bin/python bench/graph_nx_bench.py [--sites 100000] [--repeat 1]
+    .venv/bin/python bench/graph_nx_bench.py [--sites 100000] [--repeat 1] [--mem-cap-gb 8]
 
 The store is the synthetic one of bench/graph_bench.py (operators of 1-6 sites sharing
 strong values, a shared CDN, big name servers and registrars).  Each measurement runs in
@@ -148,7 +148,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sites", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=1, help="runs per step; the fastest counts (shared machines)")
-    ap.add_argument("--mem-cap-gb", type=float, default=6.0,
+    ap.add_argument("--mem-cap-gb", type=float, default=8.0,
                     help="address-space cap of each step (shared machines); a step over it is reported, not run")
     ap.add_argument("--step", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
