@@ -2,8 +2,8 @@
 
 Every setting resolves in this order: CLI flag > environment variable >
 ``merchintel.toml`` in the working directory > default.  The same rows feed the
-click options (``envvar=``), the toml keys, the Scrapy settings and the README's
-settings table (a test checks that every row is documented).
+click options (``envvar=``), the toml keys, the Scrapy settings and the
+settings table of docs/settings.md (a test checks that every row is documented).
 
 >>> cfg = load_config({"db": "x.sqlite"}, env={}, toml_path=None)
 >>> cfg.db

@@ -1,7 +1,9 @@
-"""Generated parts of the README (settings table, CLI reference), kept true by a test.
+"""Generated parts of the documentation, kept true by a test: the CLI reference
+(docs/cli.md), the settings table (docs/settings.md) and the identifier kinds
+(docs/kinds.md).
 
-``python -m crawler.docs`` rewrites them in place; ``tests/test_docs.py`` fails when the
-README differs from what this module generates.
+Running this module rewrites them in place; ``tests/test_docs.py`` fails when a file of
+``GENERATED`` differs from what this module generates.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from pathlib import Path
 
 from crawler.config import SETTINGS
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+GENERATED = (README, ROOT / "docs" / "cli.md", ROOT / "docs" / "settings.md", ROOT / "docs" / "kinds.md")
 
 
 def settings_table() -> str:
@@ -58,6 +62,6 @@ def render(text: str) -> str:
 
 
 if __name__ == "__main__":
-    new = render(README.read_text(encoding="utf-8"))
-    README.write_text(new, encoding="utf-8")
+    for path in GENERATED:
+        path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
     sys.exit(0)
