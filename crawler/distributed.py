@@ -326,7 +326,7 @@ def run_worker(cfg: Config, *, queue: str = "merchintel", worker_id: str | None 
 
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.runner import finish_run, new_run_id, prepare_run, summarize
+    from merchintel.runner import finish_run, new_run_id, prepare_run, summarize
     from crawler.settings import check_first_law, make_offline
     from spiders.distributed import DistributedSiteSpider
 

@@ -27,7 +27,7 @@ _FMT = "%Y-%m-%dT%H:%M:%SZ"
 def now_dt(cfg=None) -> datetime:
     """The current UTC time, or MERCHINTEL_NOW's (tests and replays)."""
     try:
-        from crawler.schedule import now
+        from merchintel.schedule import now
         return now(cfg)
     except ImportError:  # pragma: no cover - schedule is part of the package
         return datetime.now(timezone.utc).replace(microsecond=0)

@@ -4,7 +4,7 @@
 ``run-due``).  It records each crawled site's state (graph/history.py), compares it with the
 state before, looks at every site seen for the first time against the whole database (not
 one case), raises each alert once (a stable key per alert), stores it and hands it to the
-configured sinks (crawler/sinks.py).
+configured sinks (merchintel/sinks.py).
 
 Alert kinds and types:
 
@@ -490,7 +490,7 @@ def _follow_hops(db, cfg, targets: list[tuple[str, str, str]]) -> set[str]:
         env = {**os.environ, **cfg.env(), "MERCHINTEL_FOLLOW_HOPS": "0", "MERCHINTEL_DB": str(db_path)}
         print(f"alerts: crawling hop target(s) {', '.join(urls)} once (case {case})", file=sys.stderr)
         try:
-            proc = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", input_path, "--case", case,
+            proc = subprocess.run([sys.executable, "-m", "merchintel.cli", "crawl", input_path, "--case", case,
                                    "--db", str(db_path), "--format", "json"], env=env, capture_output=True,
                                   text=True, timeout=max(600, float(cfg.get("timeout") or 20) * 10))
             if proc.returncode == 0:
@@ -521,11 +521,11 @@ def evaluate(db, cfg, run_id: str | None = None, now: str | None = None) -> list
     """Record site states, raise new alerts (each once), store them and deliver them.
 
     ``db``: a sqlite_utils.Database (or a path); ``now``: ISO UTC (default: the clock of
-    crawler/schedule.py, which honours MERCHINTEL_NOW).  Returns the alerts raised by this
+    merchintel/schedule.py, which honours MERCHINTEL_NOW).  Returns the alerts raised by this
     call, hop-target crawls excluded (those raise and deliver their own).
     """
-    from crawler.schedule import now_iso, schedule_crawled
-    from crawler.sinks import deliver
+    from merchintel.schedule import now_iso, schedule_crawled
+    from merchintel.sinks import deliver
     if isinstance(db, (str, Path)):
         db = open_db(db)
     now = now or now_iso(cfg)

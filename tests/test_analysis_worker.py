@@ -134,7 +134,7 @@ _CRAWL = """
 import sys
 from crawler.config import load_config
 from crawler.inputs import read_input
-from crawler.runner import crawl_reports, new_run_id, prepare_run
+from merchintel.runner import crawl_reports, new_run_id, prepare_run
 workers, db, ns, reports = sys.argv[1:5]
 cfg = load_config({"db": db, "allow_private": True, "nameservers": ns}, env={}, toml_path=None)
 name, reps, _ = read_input(reports)
@@ -150,7 +150,7 @@ def test_the_sample_web_crawl_is_the_same_with_and_without_the_worker(tmp_path):
     import subprocess
     import sys
 
-    from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+    from fakeweb import SAMPLE_WEB, FakeWeb
     from tests.conftest import cli_env
 
     got = []

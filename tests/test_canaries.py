@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli_env, run_cli
-from crawler.fakeweb import CANARY_PREFIX, SAMPLE_WEB, FakeWeb
+from fakeweb import CANARY_PREFIX, SAMPLE_WEB, FakeWeb
 
 
 def canary_forms(secret: bytes = CANARY_PREFIX) -> dict[str, bytes]:

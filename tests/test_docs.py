@@ -6,8 +6,8 @@ from pathlib import Path
 import click
 import pytest
 
-from crawler import docs
-from crawler.cli import main
+from merchintel import docs
+from merchintel.cli import main
 from crawler.config import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_generated_sections_are_current():
-    assert docs.render(README) == README, "README is stale: run `python -m crawler.docs`"
+    assert docs.render(README) == README, "README is stale: run `python -m merchintel.docs`"
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -26,9 +26,9 @@ import dns.rdatatype
 import dns.resolver
 import pytest
 
-import crawler.fakeweb as fakeweb_pkg
-from crawler.fakeweb import CANARY_PREFIX, SAMPLE_WEB, FakeWeb, render_template
-from crawler.fakeweb.http import MEDIA_MAGIC, content_type_for, is_media
+import fakeweb as fakeweb_pkg
+from fakeweb import CANARY_PREFIX, SAMPLE_WEB, FakeWeb, render_template
+from fakeweb.http import MEDIA_MAGIC, content_type_for, is_media
 from tests.conftest import cli_env
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
@@ -429,7 +429,7 @@ def test_missing_hosts_json(tmp_path):
 
 def test_main_prints_env_and_urls(tmp_path):
     root = tiny_web(tmp_path / "w")
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.fakeweb", str(root)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "fakeweb", str(root)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=cli_env(tmp_path))
     try:
         lines = []

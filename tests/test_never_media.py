@@ -275,7 +275,7 @@ def test_body_sniffed_on_the_stream_is_not_sniffed_twice_but_a_redirect_hop_is()
 
 # ---- layer d: the size cap also holds while decompressing ------------------------------
 def test_gzip_bomb_stops_at_the_cap_with_bounded_memory():
-    from crawler.fakeweb.http import gzip_bomb
+    from fakeweb.http import gzip_bomb
 
     bomb = gzip_bomb(64 * 1024 * 1024)           # inflates to 64 MB; ~64 KB on the wire
     crawler = crawler_for(DOWNLOAD_MAXSIZE=1_000_000)

@@ -28,10 +28,10 @@ import dns.rdatatype
 import dns.rdtypes.ANY.TXT
 import dns.rrset
 
-from crawler.fakeweb import WebData
+from fakeweb import WebData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crawler.fakeweb import FakeWeb
+    from fakeweb import FakeWeb
 
 DEFAULT_TTL = 300
 DEFAULT_SOA = "ns1.fakeweb.test. hostmaster.fakeweb.test. 2024010101 7200 3600 1209600 300"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import main
-from crawler.cli.common import (config_from, db_option, emit_json, emit_table, err, require_case, setting_option,
+from merchintel.cli import main
+from merchintel.cli.common import (config_from, db_option, emit_json, emit_table, err, require_case, setting_option,
                                 short_float)
 from crawler.schema import open_db
 
@@ -143,7 +143,7 @@ def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: s
     named on stderr.  A STIX bundle names its producer (--stix-identity) and carries a TLP
     2.0 marking (--tlp).
     """
-    from crawler.schedule import now_iso
+    from merchintel.schedule import now_iso
     from exports import export as do_export
     cfg = config_from(db=db, stix_identity=stix_identity, tlp=tlp)
     store = open_db(cfg.db, readonly=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import main
-from crawler.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
+from merchintel.cli import main
+from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
 from crawler.errors import EnrichError
 
 _NAME = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{2,63}$")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import main
-from crawler.cli.common import config_from, emit_json, emit_table, format_option, setting_option
+from merchintel.cli import main
+from merchintel.cli.common import config_from, emit_json, emit_table, format_option, setting_option
 from crawler.errors import InputError
 from crawler.never_media import SNIFF_BYTES, sniff_reason
 

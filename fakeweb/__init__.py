@@ -4,7 +4,7 @@ answers for them, and room for extra fixture servers (WHOIS, RDAP).
 Every test and ``make demo`` use it, so every crawl goes through the real resolver path
 (dnspython pointed at ``web.dns_port``) and real sockets::
 
-    from crawler.fakeweb import FakeWeb, SAMPLE_WEB
+    from fakeweb import FakeWeb, SAMPLE_WEB
     with FakeWeb(SAMPLE_WEB) as web:
         web.url("shop-a.se", "/contact.html")   # "http://shop-a.se:<port>/contact.html"
         web.env                                 # MERCHINTEL_NAMESERVERS=127.0.0.1:<dns_port>, ...
@@ -42,7 +42,7 @@ optionally ``.switch(web_dir)``. Modules listed in ``_EXTRA_MODULES`` append the
 
 # Fixture servers living in this package (helper-owned); imported on first start so that
 # their factories register themselves in EXTRA_SERVERS. A missing module is simply skipped.
-_EXTRA_MODULES = ("crawler.fakeweb.whois", "crawler.fakeweb.rdap")
+_EXTRA_MODULES = ("fakeweb.whois", "fakeweb.rdap")
 
 _URL_TOKEN = re.compile(r"\{\{url:([^}\s]+)\}\}")
 _PORT_TOKEN = "{{port}}"
@@ -142,8 +142,8 @@ class FakeWeb:
     def start(self) -> "FakeWeb":
         if self.started:
             return self
-        from crawler.fakeweb.dns import DNSServer
-        from crawler.fakeweb.http import HTTPServers
+        from fakeweb.dns import DNSServer
+        from fakeweb.http import HTTPServers
 
         self._dns = DNSServer(self)
         self._http = HTTPServers(self)

@@ -8,7 +8,7 @@ case's sites do not all hit their hosts at the same minute.  Politeness: a site 
 crawled twice in one run even when several cases track it, and never sooner than
 ``MIN_EVERY`` after the last crawl.
 
-``run_due`` takes the database's run lock (crawler/lock.py), crawls what is due in a child
+``run_due`` takes the database's run lock (merchintel/lock.py), crawls what is due in a child
 ``merchintel crawl`` per case (Scrapy's reactor runs once per process; the crawl enriches
 and evaluates alerts itself), then moves ``next_due`` on.  It is idempotent: a second run
 at the same time finds nothing due.  ``watch`` repeats it until SIGTERM/SIGINT.
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from crawler.errors import ConfigError
-from crawler.lock import RunLock
+from merchintel.lock import RunLock
 from crawler.schema import ALERTS, CASE_SITES, REPORTS, RUNS, SCHEDULES, dumps, open_db
 
 MIN_EVERY = 15 * 60        # politeness floor between two crawls of one site
@@ -239,7 +239,7 @@ def _crawl_child(cfg, db_path: str, case: str, urls: list[str], log: Callable[[s
     env = {**os.environ, **cfg.env(), "MERCHINTEL_DB": db_path}
     try:
         # A new session: a Ctrl-C in the terminal reaches `watch`, which lets this crawl finish.
-        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", input_path, "--case", case,
+        proc = subprocess.Popen([sys.executable, "-m", "merchintel.cli", "crawl", input_path, "--case", case,
                                  "--db", db_path, "--format", "json"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         out, errtext = proc.communicate()

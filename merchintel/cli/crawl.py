@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from crawler.cli import main
-from crawler.cli.common import config_from, db_option, emit_json, err, format_option, setting_option
+from merchintel.cli import main
+from merchintel.cli.common import config_from, db_option, emit_json, err, format_option, setting_option
 from crawler.errors import InputError
 
 
@@ -43,7 +43,7 @@ def crawl(input: str, fmt: str, no_enrich: bool, resume: bool, verbose: int, **o
     summary go to stderr; --format json prints the summary as JSON on stdout.
     """
     from crawler.inputs import read_input
-    from crawler.runner import new_run_id
+    from merchintel.runner import new_run_id
 
     from crawler.ssrf import parse_networks
 
@@ -61,8 +61,8 @@ def crawl(input: str, fmt: str, no_enrich: bool, resume: bool, verbose: int, **o
 
 def _crawl(cfg: Any, input_name: str, reports: list, problems: list, *, run_id: str, resume: bool = False,
            verbose: int = 0, enrich: bool = True, progress_interval: float | None = None) -> dict[str, Any]:
-    from crawler.postcrawl import crawled_domains, run_postcrawl
-    from crawler.runner import crawl_reports, finish_run, prepare_run, summarize
+    from merchintel.postcrawl import crawled_domains, run_postcrawl
+    from merchintel.runner import crawl_reports, finish_run, prepare_run, summarize
 
     todo = prepare_run(cfg, input_name, reports, problems, run_id=run_id, resume=resume)
     if resume and len(todo) < len(reports):
@@ -84,7 +84,7 @@ def _crawl(cfg: Any, input_name: str, reports: list, problems: list, *, run_id: 
 
 
 def _print_summary(summary: dict[str, Any], fmt: str) -> None:
-    from crawler.runner import summary_lines
+    from merchintel.runner import summary_lines
 
     for line in summary_lines(summary):
         err(line)
@@ -99,13 +99,13 @@ def _print_summary(summary: dict[str, Any], fmt: str) -> None:
 def demo(out_dir: str, fmt: str) -> None:
     """Crawl the built-in sample web (served on loopback), enrich, link and alert.
 
-    Serves crawler/fakeweb's sample web in this process, points the crawl's DNS at it,
+    Serves fakeweb's sample web in this process, points the crawl's DNS at it,
     crawls its reports.csv and writes OUT/merchintel.sqlite; prints what was found.
     """
     from crawler.config import load_config
-    from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+    from fakeweb import SAMPLE_WEB, FakeWeb
     from crawler.inputs import read_input
-    from crawler.runner import new_run_id
+    from merchintel.runner import new_run_id
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -163,7 +163,7 @@ def demo_report(db_path: Path, summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _print_demo(report: dict[str, Any]) -> None:
-    from crawler.cli.common import emit_table
+    from merchintel.cli.common import emit_table
 
     out = sys.stdout
     s = report["summary"]
@@ -204,7 +204,7 @@ def next_commands(db: str) -> list[str]:
 def _merchintel_command() -> str:
     """How to call merchintel from the current directory: ``merchintel`` when that is the
     command on PATH, else the script by its path as it was called (``.venv/bin/merchintel``
-    after `make demo`), else ``python -m crawler.cli``."""
+    after `make demo`), else ``python -m merchintel.cli``."""
     import os
     import shutil
     called = sys.argv[0] if sys.argv else ""
@@ -215,4 +215,4 @@ def _merchintel_command() -> str:
             return "merchintel"
         rel = os.path.relpath(here)
         return rel if rel.startswith((".", "/")) or os.sep in rel else f"./{rel}"
-    return "merchintel" if on_path else f"{sys.executable} -m crawler.cli"
+    return "merchintel" if on_path else f"{sys.executable} -m merchintel.cli"

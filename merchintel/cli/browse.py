@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import main
-from crawler.cli.common import config_from, db_option
+from merchintel.cli import main
+from merchintel.cli.common import config_from, db_option
 from crawler.errors import ConfigError, StoreError
 
 

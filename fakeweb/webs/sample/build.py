@@ -2,7 +2,7 @@
 expected.json, from one source so that what the pages say and what expected.json promises
 cannot drift apart.
 
-    python crawler/fakeweb/webs/sample/build.py
+    python fakeweb/webs/sample/build.py
 
 Rewrites everything here except ``whois/``, ``rdap/`` (the WHOIS/RDAP fixture data) and this
 file. Every crypto address, IBAN and Bankgiro number is checked below before anything is

@@ -1,4 +1,4 @@
-"""``python -m crawler.fakeweb [WEB_DIR]``: serve a fake web until Ctrl-C.
+"""``python -m fakeweb [WEB_DIR]``: serve a fake web until Ctrl-C.
 
 Prints ``export MERCHINTEL_...=...`` lines (eval them in another shell to point merchintel at
 this web), the site URLs, and the path of the reports file rendered with the real port.
@@ -13,11 +13,11 @@ import tempfile
 import threading
 from pathlib import Path
 
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.fakeweb",
+    parser = argparse.ArgumentParser(prog="python -m fakeweb",
                                      description="Serve a fake web (HTTP + DNS on loopback) until Ctrl-C.")
     parser.add_argument("web_dir", nargs="?", default=str(SAMPLE_WEB),
                         help="web directory with hosts.json (default: the packaged sample web)")

@@ -27,8 +27,8 @@ import threading
 import time
 from pathlib import Path
 
-from crawler.fakeweb import EXTRA_SERVERS
-from crawler.fakeweb.fixture import FixtureData
+from fakeweb import EXTRA_SERVERS
+from fakeweb.fixture import FixtureData
 
 RATE_LIMIT_TEXT = ("%% Your query rate limit has been exceeded.\r\n"
                    "%% Too many queries from your IP; try again later.\r\n")

@@ -21,8 +21,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from crawler.fakeweb import EXTRA_SERVERS
-from crawler.fakeweb.fixture import FixtureData
+from fakeweb import EXTRA_SERVERS
+from fakeweb.fixture import FixtureData
 
 _PATH = re.compile(r"^/(domain|ip|autnum)/([A-Za-z0-9.:_-]+)$")
 NOT_FOUND = {"errorCode": 404, "title": "Not Found", "description": ["The object does not exist."],

@@ -2,12 +2,12 @@
 
 One click group; each area adds its commands in its own module:
 
-    crawler/cli/extract.py   extract
-    crawler/cli/crawl.py     crawl, demo, serve-sample
-    crawler/cli/enrich.py    enrich, dns, whois, contacts
-    crawler/cli/graph.py     clusters, links, export
-    crawler/cli/alerts.py    schedule, run-due, watch, history, alerts
-    crawler/cli/browse.py    browse (Datasette)
+    merchintel/cli/extract.py   extract
+    merchintel/cli/crawl.py     crawl, demo, serve-sample
+    merchintel/cli/enrich.py    enrich, dns, whois, contacts
+    merchintel/cli/graph.py     clusters, links, export
+    merchintel/cli/alerts.py    schedule, run-due, watch, history, alerts
+    merchintel/cli/browse.py    browse (Datasette)
 
 Results go to stdout (so ``--format json`` output can be piped); progress, logs and
 errors go to stderr.  Known errors (``crawler.errors.MerchintelError``) become one line
@@ -44,13 +44,13 @@ def main() -> None:
 
 
 # Commands register themselves on `main` when their module is imported.
-from crawler.cli import extract as _extract  # noqa: E402,F401
-from crawler.cli import crawl as _crawl  # noqa: E402,F401
-from crawler.cli import enrich as _enrich  # noqa: E402,F401
-from crawler.cli import graph as _graph  # noqa: E402,F401
-from crawler.cli import alerts as _alerts  # noqa: E402,F401
-from crawler.cli import browse as _browse  # noqa: E402,F401
-from crawler.cli import distributed as _distributed  # noqa: E402,F401
+from merchintel.cli import extract as _extract  # noqa: E402,F401
+from merchintel.cli import crawl as _crawl  # noqa: E402,F401
+from merchintel.cli import enrich as _enrich  # noqa: E402,F401
+from merchintel.cli import graph as _graph  # noqa: E402,F401
+from merchintel.cli import alerts as _alerts  # noqa: E402,F401
+from merchintel.cli import browse as _browse  # noqa: E402,F401
+from merchintel.cli import distributed as _distributed  # noqa: E402,F401
 
 
 if __name__ == "__main__":  # pragma: no cover

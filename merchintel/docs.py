@@ -1,6 +1,6 @@
 """Generated parts of the README (settings table, CLI reference), kept true by a test.
 
-``python -m crawler.docs`` rewrites them in place; ``tests/test_docs.py`` fails when the
+``python -m merchintel.docs`` rewrites them in place; ``tests/test_docs.py`` fails when the
 README differs from what this module generates.
 """
 
@@ -36,7 +36,7 @@ def kinds_table() -> str:
 def cli_reference() -> str:
     import click
 
-    from crawler.cli import main
+    from merchintel.cli import main
 
     out = []
     ctx = click.Context(main, info_name="merchintel")

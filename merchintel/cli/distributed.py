@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from crawler.cli import main
-from crawler.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
+from merchintel.cli import main
+from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
 from crawler.errors import InputError
 
 QUEUE_HELP = "Queue name: the prefix of every Redis key of this crawl team (letters, digits, _ . : -)."
@@ -85,7 +85,7 @@ def worker(queue: str, worker_id: str | None, idle_exit: float, active_sites: in
     `merchintel enrich` on the merged database.
     """
     from crawler.distributed import run_worker
-    from crawler.runner import summary_lines
+    from merchintel.runner import summary_lines
 
     cfg = config_from(**opts)
     summary = run_worker(cfg, queue=queue, worker_id=worker_id, idle_exit=idle_exit,

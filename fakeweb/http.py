@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from crawler.fakeweb import CANARY_PREFIX, WebData, _norm_name, render_template
+from fakeweb import CANARY_PREFIX, WebData, _norm_name, render_template
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crawler.fakeweb import FakeWeb
+    from fakeweb import FakeWeb
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
