@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from crawler.domains import registered_domain
 from crawler.errors import InputError
 from crawler.schema import row_key
-from crawler.ssrf import literal_ip
+from crawler.addresses import literal_ip
 
 CSV_FIELDS = ("url", "report_id", "reported_at", "source", "referrer")
 _HOST_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*"

@@ -2,7 +2,7 @@
 
 Each host name is resolved with dnspython (``crawler.dnsconfig.make_resolver``: the
 servers of ``MERCHINTEL_NAMESERVERS`` or the system's), in the reactor's thread pool.
-Every IPv4 address of the answer is checked by ``crawler.ssrf.address_reason``; if any is
+Every IPv4 address of the answer is checked by ``crawler.addresses.address_reason``; if any is
 refused the whole name is refused (a public + a private answer is a rebinding trick), else
 Twisted gets one of the checked addresses and connects to exactly that address.
 
@@ -28,7 +28,7 @@ from zope.interface import implementer
 
 from crawler.config import Config
 from crawler.dnsconfig import make_resolver
-from crawler.ssrf import literal_ip, parse_networks, refusal
+from crawler.addresses import literal_ip, parse_networks, refusal
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self

@@ -120,7 +120,7 @@ def _defaults() -> dict[str, Any]:
 
 def build_settings(cfg: Any, **extra: Any) -> dict[str, Any]:
     """The Scrapy settings of a crawl: module defaults, then the MERCHINTEL_* values of ``cfg``."""
-    from crawler.ssrf import parse_networks
+    from crawler.addresses import parse_networks
 
     parse_networks(cfg.get("ssrf_allow"))  # a bad value stops here, naming the setting
     s = _defaults()

@@ -45,7 +45,7 @@ def crawl(input: str, fmt: str, no_enrich: bool, resume: bool, verbose: int, **o
     from crawler.inputs import read_input
     from merchintel.runner import new_run_id
 
-    from crawler.ssrf import parse_networks
+    from crawler.addresses import parse_networks
 
     cfg = config_from(**opts)
     parse_networks(cfg.get("ssrf_allow"))   # a bad setting stops before anything is stored
