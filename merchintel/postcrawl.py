@@ -12,15 +12,13 @@ from typing import Any, Callable
 
 from crawler import schema
 from crawler.config import Config
+from enrich.run import enrich_sites
+from merchintel.alerting import evaluate
 
 
 def run_postcrawl(cfg: Config, run_id: str, domains: list[str], *, note: Callable[[str], None],
                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Enrich ``domains`` then evaluate alerts for ``run_id``; returns what each step returned."""
-    # Imported here: `merchintel crawl --no-enrich` and the spider never load them.
-    from enrich.run import enrich_sites
-    from graph.alerts import evaluate
-
     out: dict[str, Any] = {}
     if domains:
         db = schema.open_db(cfg.db)

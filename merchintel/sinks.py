@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from crawler.schema import ALERT_DELIVERIES, ALERTS, row_key, utcnow
+from graph.alerts import alert_from_row
 
 SIGNATURE_HEADER = "X-Merchintel-Signature"
 MAX_ATTEMPTS = 8          # across runs; after that a delivery is marked failed
@@ -154,7 +155,6 @@ def deliver(db, cfg, alerts: list[dict[str, Any]] | None = None, *, wait: float 
 
     Returns counts ``{"sent", "pending", "failed"}`` as they stand when the wait ends.
     """
-    from graph.alerts import alert_from_row
     sinks = configured_sinks(cfg) if sinks is None else sinks
     if not sinks:
         return {"sent": 0, "pending": 0, "failed": 0}

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.distributed import (JSON_SERIALIZER, QueueKeys, decode_job, encode_job, merge_dbs, site_jobs,
-                                 worker_settings)
+from crawler.distributed import JSON_SERIALIZER, QueueKeys, decode_job, encode_job, site_jobs
 from crawler.errors import ConfigError, StoreError
 from fakeweb import SAMPLE_WEB, FakeWeb
+from merchintel.worker import merge_dbs, worker_settings
 from crawler.inputs import Report, read_input
 from tests.conftest import cli_env, run_cli
 

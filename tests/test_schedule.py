@@ -15,8 +15,9 @@ import pytest
 from crawler.config import load_config
 from crawler.errors import ConfigError, LockHeld
 from merchintel.lock import RunLock, holder_pid, lock_path
-from merchintel.schedule import (MIN_EVERY, due_sites, now, parse_duration, run_due, set_schedule, since_time,
-                              watchlist)
+from crawler.clock import now, parse_duration, since_time
+from merchintel.schedule import MIN_EVERY, due_sites, set_schedule, watchlist
+from merchintel.watch import run_due
 from crawler.schema import CASE_SITES, REPORTS, RUNS, open_db, row_key, upsert_seen
 from tests.conftest import cli_env
 

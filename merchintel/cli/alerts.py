@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import click
 
+from crawler.clock import parse_duration, since_time
+from crawler.errors import ConfigError
+from crawler.schema import open_db
+from graph.alerts import list_alerts
+from graph.history import site_history
 from merchintel.cli import main
 from merchintel.cli.common import (config_from, db_option, emit_json, emit_table, err, format_option, require_case,
-                                require_db, setting_option)
-from crawler.schema import open_db
+                                   require_db, setting_option)
+from merchintel.schedule import Stop, due_sites, set_schedule, watchlist
+from merchintel.watch import run_due, watch as watch_loop
 
 
 def _now_option(f):
@@ -32,7 +38,6 @@ def schedule_set(case_name, every, domain, jitter, db, now):
 
     Example: merchintel schedule set --case op-fox --every 6h
     """
-    from merchintel.schedule import set_schedule
     cfg = config_from(db=db, now=now)
     store = open_db(cfg.db, create=False)   # a mistyped --db must not become a new, empty store
     res = set_schedule(store, case_name, every, domain=domain, jitter=jitter, cfg=cfg)
@@ -52,7 +57,6 @@ def schedule_set(case_name, every, domain, jitter, db, now):
 @format_option("json", "table")
 def schedule_show(case_name, due, db, now, fmt):
     """List tracked sites with their interval, last crawl and next due time."""
-    from merchintel.schedule import due_sites, watchlist
     cfg = config_from(db=db, now=now)
     store = open_db(cfg.db, create=False)
     require_case(store, case_name)
@@ -75,7 +79,6 @@ def run_due_cmd(db, now, fmt):
     Cron-friendly: idempotent (a second run at once finds nothing due) and locked, so two
     runs on one database never overlap; the second exits saying which pid holds the lock.
     """
-    from merchintel.schedule import run_due
     cfg = config_from(db=db, now=now)
     require_db(cfg.db)
     summary = run_due(cfg, log=err)
@@ -97,9 +100,6 @@ def run_due_cmd(db, now, fmt):
 @_now_option
 def watch(interval, max_cycles, db, now):
     """Keep running run-due until stopped (SIGTERM or Ctrl-C finish the current crawl first)."""
-    from merchintel.schedule import Stop, parse_duration
-    from merchintel.schedule import watch as watch_loop
-    from crawler.errors import ConfigError
     cfg = config_from(db=db, now=now)
     require_db(cfg.db)
     every = parse_duration(interval)
@@ -117,7 +117,6 @@ def watch(interval, max_cycles, db, now):
 @format_option("json", "table")
 def history(domain, db, fmt):
     """Show what changed for a site between crawls (status, redirects, identifiers, IPs, NS, registrar)."""
-    from graph.history import site_history
     cfg = config_from(db=db)
     store = open_db(cfg.db, create=False)
     rows = site_history(store, domain)
@@ -140,8 +139,6 @@ def history(domain, db, fmt):
 @format_option("json", "table")
 def alerts(since, kind, db, now, fmt):
     """List raised alerts: domain hops, payment changes, sites down/back, new domains in a cluster."""
-    from merchintel.schedule import since_time
-    from graph.alerts import list_alerts
     cfg = config_from(db=db, now=now)
     store = open_db(cfg.db, create=False)
     rows = list_alerts(store, since=since_time(since, cfg) if since else None, kind=kind)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import click
 
+from crawler import schema
+from crawler.errors import ConfigError, StoreError
 from merchintel.cli import main
 from merchintel.cli.common import config_from, db_option
-from crawler.errors import ConfigError, StoreError
 
 
 @main.command()
@@ -26,7 +27,6 @@ def browse(port: int, get_path: str | None, **opts) -> None:
     """Open the database in Datasette (read-only, on 127.0.0.1), with every table and
     column described from crawler/schema.py.  Needs the 'browse' extra:
     pip install 'merchintel[browse]'."""
-    from crawler import schema
 
     cfg = config_from(**opts)
     db_path = Path(cfg.db)

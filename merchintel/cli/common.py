@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import click
+from tabulate import tabulate
 
 from crawler.config import SETTINGS_BY_NAME, Config, load_config
+from crawler.errors import ConfigError, StoreError
 
 
 def setting_option(name: str, *flags: str, **kwargs: Any) -> Callable:
@@ -40,9 +43,7 @@ def config_from(**cli: Any) -> Config:
 def require_db(path: Any) -> None:
     """A command that reads or watches a store refuses one that does not exist: a typo in a
     cron line must fail loudly, not create an empty database and watch it forever."""
-    from pathlib import Path
 
-    from crawler.errors import StoreError
     if not Path(str(path)).is_file():
         raise StoreError(f"database {path} does not exist; run `merchintel crawl` first or pass --db.")
 
@@ -61,7 +62,6 @@ def known_cases(store: Any) -> list[str]:
 
 def require_case(store: Any, case: str | None) -> None:
     """Refuse a case the store has never heard of (a typo would give an empty answer)."""
-    from crawler.errors import ConfigError
     if case is None:
         return
     cases = known_cases(store)
@@ -93,7 +93,6 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = N
                max_width: int = 60) -> None:
     """An aligned text table on stdout (tabulate); a value longer than ``max_width`` wraps
     onto more lines of its cell, never cut: evidence and caveats are read in full."""
-    from tabulate import tabulate
 
     out = out or sys.stdout
     rows = list(rows)

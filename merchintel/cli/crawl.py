@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from merchintel.cli import main
-from merchintel.cli.common import config_from, db_option, emit_json, err, format_option, setting_option
+from crawler import schema
+from crawler.addresses import parse_networks
+from crawler.config import load_config
 from crawler.errors import InputError
+from crawler.inputs import read_input
+from fakeweb import SAMPLE_WEB, FakeWeb
+from graph.clusters import compute_clusters
+from merchintel.cli import main
+from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
+from merchintel.postcrawl import crawled_domains, run_postcrawl
+from merchintel.runner import crawl_reports, finish_run, new_run_id, prepare_run, summarize, summary_lines
 
 
 @main.command()
@@ -42,10 +52,7 @@ def crawl(input: str, fmt: str, no_enrich: bool, resume: bool, verbose: int, **o
     --depth and at most --max-pages requests.  Media is never fetched.  Progress and the
     summary go to stderr; --format json prints the summary as JSON on stdout.
     """
-    from crawler.inputs import read_input
-    from merchintel.runner import new_run_id
 
-    from crawler.addresses import parse_networks
 
     cfg = config_from(**opts)
     parse_networks(cfg.get("ssrf_allow"))   # a bad setting stops before anything is stored
@@ -61,8 +68,6 @@ def crawl(input: str, fmt: str, no_enrich: bool, resume: bool, verbose: int, **o
 
 def _crawl(cfg: Any, input_name: str, reports: list, problems: list, *, run_id: str, resume: bool = False,
            verbose: int = 0, enrich: bool = True, progress_interval: float | None = None) -> dict[str, Any]:
-    from merchintel.postcrawl import crawled_domains, run_postcrawl
-    from merchintel.runner import crawl_reports, finish_run, prepare_run, summarize
 
     todo = prepare_run(cfg, input_name, reports, problems, run_id=run_id, resume=resume)
     if resume and len(todo) < len(reports):
@@ -84,7 +89,6 @@ def _crawl(cfg: Any, input_name: str, reports: list, problems: list, *, run_id: 
 
 
 def _print_summary(summary: dict[str, Any], fmt: str) -> None:
-    from merchintel.runner import summary_lines
 
     for line in summary_lines(summary):
         err(line)
@@ -102,10 +106,6 @@ def demo(out_dir: str, fmt: str) -> None:
     Serves fakeweb's sample web in this process, points the crawl's DNS at it,
     crawls its reports.csv and writes OUT/merchintel.sqlite; prints what was found.
     """
-    from crawler.config import load_config
-    from fakeweb import SAMPLE_WEB, FakeWeb
-    from crawler.inputs import read_input
-    from merchintel.runner import new_run_id
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -136,8 +136,6 @@ def demo(out_dir: str, fmt: str) -> None:
 
 
 def demo_report(db_path: Path, summary: dict[str, Any]) -> dict[str, Any]:
-    from crawler import schema
-    from graph.clusters import compute_clusters
 
     db = schema.open_db(db_path)
     try:
@@ -163,7 +161,6 @@ def demo_report(db_path: Path, summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _print_demo(report: dict[str, Any]) -> None:
-    from merchintel.cli.common import emit_table
 
     out = sys.stdout
     s = report["summary"]
@@ -205,8 +202,6 @@ def _merchintel_command() -> str:
     """How to call merchintel from the current directory: ``merchintel`` when that is the
     command on PATH, else the script by its path as it was called (``.venv/bin/merchintel``
     after `make demo`), else ``python -m merchintel.cli``."""
-    import os
-    import shutil
     called = sys.argv[0] if sys.argv else ""
     here = Path(os.path.abspath(called)) if called else None
     on_path = shutil.which("merchintel")

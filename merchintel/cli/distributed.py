@@ -6,9 +6,13 @@ from typing import Any
 
 import click
 
+from crawler.distributed import QueueKeys, check_name, site_jobs
+from crawler.errors import InputError
+from crawler.inputs import read_input
 from merchintel.cli import main
 from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
-from crawler.errors import InputError
+from merchintel.runner import summary_lines
+from merchintel.worker import connect, enqueue as push, merge_dbs, queue_status, run_worker
 
 QUEUE_HELP = "Queue name: the prefix of every Redis key of this crawl team (letters, digits, _ . : -)."
 
@@ -29,8 +33,6 @@ def enqueue(input: str, queue: str, fmt: str, **opts: Any) -> None:
     INPUT is read like `merchintel crawl` reads it (text, CSV with a url column, or - for
     stdin).  One job per registered domain: a site is crawled by exactly one worker.
     """
-    from crawler.distributed import QueueKeys, check_name, connect, enqueue as push, site_jobs
-    from crawler.inputs import read_input
 
     cfg = config_from(**opts)
     keys = QueueKeys(check_name(queue, "queue"))
@@ -84,8 +86,6 @@ def worker(queue: str, worker_id: str | None, idle_exit: float, active_sites: in
     same never-media layers, SSRF guard and page budget.  No enrichment here: run
     `merchintel enrich` on the merged database.
     """
-    from crawler.distributed import run_worker
-    from merchintel.runner import summary_lines
 
     cfg = config_from(**opts)
     summary = run_worker(cfg, queue=queue, worker_id=worker_id, idle_exit=idle_exit,
@@ -102,7 +102,6 @@ def worker(queue: str, worker_id: str | None, idle_exit: float, active_sites: in
 @format_option("table", "json")
 def queue_cmd(queue: str, fmt: str, **opts: Any) -> None:
     """Show the Redis queue: sites waiting, workers, the sites each one holds."""
-    from crawler.distributed import QueueKeys, check_name, connect, queue_status
 
     cfg = config_from(**opts)
     status = queue_status(connect(cfg.redis_url), QueueKeys(check_name(queue, "queue")))
@@ -125,7 +124,6 @@ def merge(sources: tuple[str, ...], into: str, fmt: str) -> None:
     run `merchintel enrich --db INTO` afterwards.  First-seen times keep the earliest
     value, last-seen times the latest; other columns follow the most recent row.
     """
-    from crawler.distributed import merge_dbs
 
     result = merge_dbs(into, sources)
     err(f"merged {result['sources']} database(s) into {result['db']}.")

@@ -9,15 +9,22 @@ from pathlib import Path
 
 import click
 
+from crawler.dnsconfig import make_async_resolver
+from crawler.domains import hostname, registered_domain
+from crawler.errors import EnrichError
+from crawler.schema import DNS_QUERIES, WHOIS_RECORDS, dumps, open_db
+from enrich import cache, hosting, rdap, whois
+from enrich.contacts import compute_contacts
+from enrich.dns import RECORD_TYPES, query_many
+from enrich.run import _is_ip, enrich_sites, lookup_registration, make_clients
+from enrich.whois import registration_name
 from merchintel.cli import main
 from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
-from crawler.errors import EnrichError
 
 _NAME = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{2,63}$")
 
 
 def _domain_arg(text: str) -> str:
-    from crawler.domains import hostname
     name = hostname(text)
     try:
         name = name.encode("idna").decode("ascii") if not name.isascii() else name
@@ -45,8 +52,6 @@ def enrich_cmd(domains, refresh, no_whois, db, nameservers, rdap_url, whois_serv
     WHOIS/RDAP for 7 days), so a second run over unchanged data sends no query. Progress
     goes to stderr; the counters to stdout.
     """
-    from crawler.schema import open_db
-    from enrich.run import enrich_sites
 
     cfg = config_from(db=db, nameservers=nameservers, rdap_url=rdap_url, whois_server=whois_server,
                       enrich_concurrency=enrich_concurrency)
@@ -71,10 +76,6 @@ def dns_cmd(name, types, nameservers, dns_timeout, fmt):
     Uses MERCHINTEL_NAMESERVERS or the system's resolvers. A name that is an IP address gets
     its PTR and Team Cymru origin.
     """
-    from crawler.dnsconfig import make_async_resolver
-    from enrich import hosting
-    from enrich.dns import RECORD_TYPES, query_many
-    from enrich.run import _is_ip
 
     cfg = config_from(nameservers=nameservers, dns_timeout=dns_timeout)
     resolver = make_async_resolver(cfg)
@@ -142,10 +143,6 @@ def whois_cmd(domain, refresh, raw, db, rdap_url, whois_server, fmt):
     under a second-level registry (x.spb.ru) is asked as that registration, not as spb.ru.
     A fresh record in an existing database is reused; a new one is stored there.
     """
-    from crawler.schema import WHOIS_RECORDS, dumps, open_db
-    from enrich import cache
-    from enrich.run import lookup_registration, make_clients
-    from enrich.whois import registration_name
 
     cfg = config_from(db=db, rdap_url=rdap_url, whois_server=whois_server)
     name = registration_name(_domain_arg(domain))
@@ -206,7 +203,6 @@ def whois_servers_cmd(tlds, refresh, fmt):
     snapshot, asked at whois.iana.org at lookup time). Nothing fetches the snapshot during
     a crawl; --refresh asks whois.iana.org once per TLD of IANA's list (paced; minutes).
     """
-    from enrich import whois
 
     if refresh:
         try:
@@ -243,10 +239,6 @@ def contacts_cmd(domain, refresh, db, nameservers, fmt):
     Reads what enrichment stored in --db (which must exist); a site never enriched
     is enriched first (DNS, RDAP/WHOIS) and stored there.
     """
-    from crawler.domains import registered_domain
-    from crawler.schema import DNS_QUERIES, open_db
-    from enrich.contacts import compute_contacts
-    from enrich.run import enrich_sites
 
     cfg = config_from(db=db, nameservers=nameservers)
     name = registered_domain(_domain_arg(domain))
@@ -270,7 +262,6 @@ def rdap_bootstrap_cmd(refresh, fmt):
     Nothing fetches it at run time; --refresh replaces the files in enrich/data from
     https://data.iana.org/rdap/.
     """
-    from enrich import rdap
 
     if refresh:
         try:

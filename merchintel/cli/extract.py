@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from crawler.errors import InputError
+from crawler.extractors import Page, extract_all, extract_meta
+from crawler.never_media import SNIFF_BYTES, sniff_reason
 from merchintel.cli import main
 from merchintel.cli.common import config_from, emit_json, emit_table, format_option, setting_option
-from crawler.errors import InputError
-from crawler.never_media import SNIFF_BYTES, sniff_reason
 
 CONTENT_TYPES = ("html", "js", "json", "text")
 # A saved page bigger than this is not a page (the crawler caps bodies at a few MB too).
@@ -72,7 +73,6 @@ def extract(file: str, url: str | None, content_type: str | None, default_region
 
     Example: merchintel extract saved/kontakt.html --url https://shop-a.se/kontakt.html
     """
-    from crawler.extractors import Page, extract_all, extract_meta
 
     if file == "-":
         text = sys.stdin.read()

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
+from crawler.clock import now_iso
+from crawler.domains import registered_domain
+from crawler.schema import open_db
+from exports import export as do_export
+from graph.clusters import compute_clusters
+from graph.find import find_value
+from graph.links import site_links
+from graph.scoring import LINK_THRESHOLD
 from merchintel.cli import main
 from merchintel.cli.common import (config_from, db_option, emit_json, emit_table, err, require_case, setting_option,
-                                short_float)
-from crawler.schema import open_db
+                                   short_float)
 
 
 def _since(value: str | None) -> str | None:
     """Accept 2026-01-31 or 2026-01-31T12:00:00Z; return the ISO UTC string stored times use."""
     if not value:
         return None
-    from datetime import datetime, timezone
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -44,8 +51,6 @@ def clusters(db: str | None, fmt: str, output: str | None, threshold: float | No
     With a --threshold other than the standard 0.5 the clusters are shown but not
     stored: the stored clusters are the ones alerts and exports name.
     """
-    from graph.clusters import compute_clusters
-    from graph.scoring import LINK_THRESHOLD
     cfg = config_from(db=db)
     what_if = threshold is not None and threshold != LINK_THRESHOLD
     store = open_db(cfg.db, readonly=what_if, create=False)
@@ -99,8 +104,6 @@ def _why_rows(c: dict) -> list[dict]:
               help="Output format (json is for pipes).")
 def links(domain: str, db: str | None, fmt: str) -> None:
     """What ties DOMAIN to other sites, strongest first (score, shared values, weights)."""
-    from crawler.domains import registered_domain
-    from graph.links import site_links
     cfg = config_from(db=db)
     store = open_db(cfg.db, readonly=True)
     dom = (registered_domain(domain) or domain).lower()
@@ -143,8 +146,6 @@ def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: s
     named on stderr.  A STIX bundle names its producer (--stix-identity) and carries a TLP
     2.0 marking (--tlp).
     """
-    from merchintel.schedule import now_iso
-    from exports import export as do_export
     cfg = config_from(db=db, stix_identity=stix_identity, tlp=tlp)
     store = open_db(cfg.db, readonly=True)
     require_case(store, case_name)
@@ -169,7 +170,6 @@ def find(value: str, db: str | None, fmt: str) -> None:
 
     Example: merchintel find bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4
     """
-    from graph.find import find_value
     cfg = config_from(db=db)
     store = open_db(cfg.db, readonly=True)
     found = find_value(store, value)
