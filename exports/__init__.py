@@ -6,9 +6,9 @@
     csv.py        csv      nodes.csv + edges.csv
     stix.py       stix     STIX 2.1 bundle (stix2)
     html.py       html     one offline page: interactive graph, cluster tables, legend
-    pseudonymize.py        keyed HMAC pseudonyms for personal values
 
-``export(db, fmt, out, …)`` reads the database only (open it with readonly=True).
+Personal values are pseudonymised by graph/pseudonymize.py.  ``export(db, fmt, out, …)``
+reads the database only (open it with readonly=True).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from typing import Any, Iterator
 import networkx as nx
 
 from crawler.schema import CASE_SITES, OBSERVATIONS, SITES
-from exports.pseudonymize import pseudonym
+from graph.pseudonymize import pseudonym
 from graph.scoring import LINK_THRESHOLD, kind_info, table_exists, value_stats
 from graph.ties import TIE_KINDS
 

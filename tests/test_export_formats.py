@@ -11,7 +11,7 @@ import pytest
 
 from crawler.schema import open_db
 from exports import export
-from exports.pseudonymize import pseudonym
+from graph.pseudonymize import pseudonym
 from graph.build import build_graph
 from tests.linkweb import Writer, make_linkweb
 
