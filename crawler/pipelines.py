@@ -18,10 +18,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from crawler import schema
+from crawler.domains import registered_domain
 from crawler.extractors.model import strip_data_uris
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
-from crawler.schema import (CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME,
-                            dumps, row_key, utcnow)
+from crawler.schema import (CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME, dumps,
+                            row_key, utcnow)
 
 if TYPE_CHECKING:  # pragma: no cover
     from scrapy.crawler import Crawler
@@ -164,7 +165,6 @@ class Store:
 
 
 def schema_domain(url_or_host: str) -> str:
-    from crawler.domains import registered_domain
     return registered_domain(url_or_host)
 
 

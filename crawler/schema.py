@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,12 @@ SCHEMA_VERSION = 1
 def utcnow() -> str:
     """Now, as the ISO-8601 UTC string every table uses."""
     return datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def table_exists(db: Any, name: str) -> bool:
+    """True if ``name`` is a table or view of ``db``."""
+    return bool(db.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?",
+                           [name]).fetchone())
 
 
 def row_key(*parts: Any) -> str:
@@ -437,7 +444,6 @@ def _setup_with_retry(db: sqlite_utils.Database, *, seconds: float = 30.0) -> No
     Switching to WAL and creating tables need a write lock that SQLite's busy handler does
     not always wait for (two workers opening one new database at the same moment).
     """
-    import time
 
     deadline = time.monotonic() + seconds
     delay = 0.05

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import tldextract
+from scrapy.downloadermiddlewares import cookies
+
+from crawler.addresses import parse_networks
 from crawler.errors import ConfigError
 
 BOT_NAME = "merchintel"
@@ -120,7 +124,6 @@ def _defaults() -> dict[str, Any]:
 
 def build_settings(cfg: Any, **extra: Any) -> dict[str, Any]:
     """The Scrapy settings of a crawl: module defaults, then the MERCHINTEL_* values of ``cfg``."""
-    from crawler.addresses import parse_networks
 
     parse_networks(cfg.get("ssrf_allow"))  # a bad value stops here, naming the setting
     s = _defaults()
@@ -187,8 +190,6 @@ def make_offline() -> None:
     at import time; its first call would download the Public Suffix List.  Replaced by an
     extractor with ``suffix_list_urls=()`` (the snapshot inside tldextract) and no disk cache.
     """
-    import tldextract
-    from scrapy.downloadermiddlewares import cookies
 
     if getattr(cookies._split_domain, "_merchintel_offline", False):
         return

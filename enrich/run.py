@@ -25,15 +25,17 @@ from typing import Any, Callable, Iterable
 import dns.resolver
 
 from crawler.config import Config, parse_hostports
+from crawler.dnsconfig import make_async_resolver, make_resolver
 from crawler.domains import registered_domain
-from crawler.schema import (AS_INFO, CASE_SITES, DNS_QUERIES, IDENTIFIERS, IP_INFO, IP_NETWORKS, OBSERVATIONS,
-                            PAGES, RUNS, SITES, WHOIS_RECORDS, dumps, row_key)
+from crawler.schema import (AS_INFO, CASE_SITES, DNS_QUERIES, IDENTIFIERS, IP_INFO, IP_NETWORKS, OBSERVATIONS, PAGES,
+                            RUNS, SITES, WHOIS_RECORDS, dumps, row_key)
 from enrich import cache, hosting
 from enrich.contacts import store_contacts
 from enrich.dns import RECORD_TYPES, DNSResult, norm_name, query_many, soa_email, txt_identifiers
-from enrich.rdap import RDAPClient, parse_autnum, parse_domain, parse_ip_network
 from enrich.ratelimit import RateLimiter
-from enrich.whois import RECORD_FIELDS, WhoisClient, is_privacy_email, merge_answers, parse_whois
+from enrich.rdap import RDAPClient, parse_autnum, parse_domain, parse_ip_network
+from enrich.whois import (RECORD_FIELDS, WhoisClient, is_privacy_email, merge_answers, parse_whois, registration_name,
+                          server_map)
 
 RAW_CAP = 100_000
 REG_WORKERS = 8
@@ -58,7 +60,6 @@ def make_clients(cfg: Config, *, rdap_log: list | None = None, whois_log: list |
 
 def _resolver_for(cfg: Config):
     """WHOIS servers and RDAP hosts are resolved through MERCHINTEL_NAMESERVERS too (not the OS's resolver)."""
-    from crawler.dnsconfig import make_resolver
 
     res = make_resolver(cfg)
 
@@ -155,7 +156,6 @@ def whois_name(domain: str, hostnames: Iterable[str] = ()) -> str:
     >>> whois_name("spb.ru", ["www.iac.spb.ru", "spb.ru"]), whois_name("example.co.uk", ["www.example.co.uk"])
     ('iac.spb.ru', 'example.co.uk')
     """
-    from enrich.whois import registration_name, server_map
 
     if domain in server_map().get("suffixes", {}):
         for h in hostnames:
@@ -166,7 +166,6 @@ def whois_name(domain: str, hostnames: Iterable[str] = ()) -> str:
 
 
 def whois_iana() -> str:
-    from enrich.whois import server_map
     return server_map().get("iana", "whois.iana.org")
 
 
@@ -222,7 +221,6 @@ class Enricher:
         todo = [q for q in dict.fromkeys(questions) if q not in cached]
         self.stats["dns_cached"] += len(set(questions)) - len(todo)
         if todo:
-            from crawler.dnsconfig import make_async_resolver
             resolver = make_async_resolver(self.cfg)
             done = [0]
 

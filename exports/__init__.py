@@ -17,6 +17,10 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+from crawler.schema import utcnow
+from graph.build import GraphSource
+from graph.clusters import no_gc
+
 FORMATS = {"json": "node_link", "gexf": "gexf", "graphml": "graphml", "csv": "csv", "stix": "stix",
            "html": "html"}
 
@@ -30,8 +34,6 @@ def export(db: Any, fmt: str, out: str | Path, *, case: str | None = None, clust
     stix_identity / tlp: the producing organisation and the TLP 2.0 level of a STIX bundle
     (settings MERCHINTEL_STIX_IDENTITY, MERCHINTEL_TLP); created: the export's time (ISO UTC)
     shown in the HTML case file."""
-    from crawler.schema import utcnow
-    from graph.build import GraphSource, no_gc
     module = importlib.import_module(f"exports.{FORMATS[fmt]}")
     with no_gc():
         src = GraphSource(db, case=case, since=since, cluster=cluster, min_score=min_score,

@@ -22,7 +22,7 @@ Alert kinds and types:
 
 Only values that can tie two sites alone count for a hop: strong kinds whose final weight
 in the database reaches the link threshold — the very weights the clusters use
-(graph/scoring.py ``final_stats``: share counts, CDN flags, WHOIS privacy proxies and the
+(graph/links.py ``final_stats``: share counts, CDN flags, WHOIS privacy proxies and the
 rule against values that bridge separate operators).  A CDN address, a big registrar,
 common name servers or a tracker id spread over many sites or operators never raise one.
 One hop per (from, to), and one per new domain: the first type found wins, in the order
@@ -46,14 +46,14 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from crawler.domains import cctld_country, registered_domain
-from crawler.schema import (ALERTS, CASE_SITES, ERRORS, OBSERVATIONS, PAGES, SITE_STATES, dumps,
-                            open_db, row_key)
+from crawler.extractors.notices import MOVED_RE, moved_targets
+from crawler.schema import ALERTS, CASE_SITES, ERRORS, OBSERVATIONS, PAGES, SITE_STATES, dumps, open_db, row_key
 from enrich.facts import site_facts
 from graph.clusters import compute_clusters, tying_values
-from graph.history import MOVED_RE, SiteState, Transition, latest_states, moved_targets, record_states
-from graph.links import Link
+from graph.history import SiteState, Transition, latest_states, record_states
+from graph.links import Link, final_links, final_stats
 from graph.redirect_services import is_redirect_service
-from graph.scoring import LINK_THRESHOLD, ValueStat, final_links, final_stats, strength_of
+from graph.scoring import LINK_THRESHOLD, ValueStat, strength_of
 
 HOP_PRIORITY = ("redirect", "moved_notice", "reappeared", "mirror")
 MAX_URLS = 3            # page URLs quoted per shared identifier in the evidence
@@ -71,7 +71,7 @@ def _linking_values(r: "_Raiser", identifiers: Iterable[str]) -> dict[tuple[str,
     """Strong values (kind:value ids) that can tie two sites alone, with every domain carrying
     them (``ValueStat.domains``).
 
-    The weights are the clusters' own (``graph.scoring.final_stats``: one cached pass over
+    The weights are the clusters' own (``graph.links.final_stats``: one cached pass over
     the database), so a hop never rests on a value the clusters ignore — a CDN address, a
     privacy proxy, a tracker id on many sites or bridging separate operators.
     """

@@ -10,7 +10,11 @@ import re
 import sys
 from pathlib import Path
 
+import click
+
 from crawler.config import SETTINGS
+from crawler.kinds import kinds
+from merchintel.cli import main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -24,7 +28,6 @@ def settings_table() -> str:
 
 
 def kinds_table() -> str:
-    from crawler.kinds import kinds
 
     lines = ["| kind | family | label | link strength | personal | what it is |", "|---|---|---|---|---|---|"]
     for k in sorted(kinds().values(), key=lambda k: (k.family, k.kind)):
@@ -34,9 +37,7 @@ def kinds_table() -> str:
 
 
 def cli_reference() -> str:
-    import click
 
-    from merchintel.cli import main
 
     out = []
     ctx = click.Context(main, info_name="merchintel")

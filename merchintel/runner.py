@@ -18,10 +18,14 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
+from scrapy.crawler import CrawlerProcess
+
 from crawler import schema
 from crawler.config import Config
 from crawler.inputs import InputProblem, Report
 from crawler.schema import ERRORS, REPORTS, RUNS, SITES, dumps, row_key, utcnow
+from crawler.settings import build_settings, check_first_law, make_offline
+from spiders.reported import ReportedSiteSpider
 
 SAFE_ARGS = ("case", "depth", "max_pages", "concurrency", "allow_private", "ssrf_allow", "nameservers", "timeout",
              "max_body_bytes", "max_script_bytes", "text_cap", "default_region")
@@ -86,10 +90,7 @@ def crawl_reports(cfg: Config, reports: list[Report], *, run_id: str, verbose: i
                   progress_interval: float | None = None, extra_settings: dict[str, Any] | None = None
                   ) -> dict[str, Any]:
     """Run the Scrapy crawl of ``reports`` in this process; returns the merchintel/* counters."""
-    from scrapy.crawler import CrawlerProcess
 
-    from crawler.settings import build_settings, check_first_law, make_offline
-    from spiders.reported import ReportedSiteSpider
 
     extra: dict[str, Any] = {"MERCHINTEL_RUN_ID": run_id,
                              "LOG_LEVEL": "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING"}

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from crawler.clock import iso, now, now_iso, parse_duration, parse_time
+from crawler.domains import registered_domain
 from crawler.errors import ConfigError
 from crawler.inputs import CSV_FIELDS
 from crawler.schema import CASE_SITES, REPORTS, SCHEDULES, open_db
@@ -52,7 +53,6 @@ def set_schedule(db, case: str, every: str | int, *, domain: str | None = None, 
         raise ConfigError(f"--jitter {jitter} must be between 0 and 1 (a fraction of the interval).")
     stamp = now_iso(cfg)
     if domain:
-        from crawler.domains import registered_domain
         dom = registered_domain(domain) or domain
         if not db.execute(f"SELECT 1 FROM [{CASE_SITES}] WHERE case_name = ? AND domain = ?", [case, dom]).fetchone():
             raise ConfigError(f"{dom} is not tracked under case {case}; crawl it with --case {case} first, "

@@ -218,7 +218,7 @@ SCENARIOS = [
      {"mirror-copy.net": Site(ids=[PHONE, TELEGRAM]), "cluster-new.net": Site(ids=[TELEGRAM])},
      [("domain_hop", "mirror", "mirror-src.se", "mirror-copy.net"),
       ("new_domain_in_cluster", None, "mirror-src.se", "cluster-new.net")]),
-    # Hops weigh shared values exactly as the clusters do (graph.scoring.final_stats).
+    # Hops weigh shared values exactly as the clusters do (graph.links.final_stats).
     ("a tracker id bridging three separate operators raises no hop",
      {"a1.se": Site(ids=[WALLET, BRIDGE_GA]), "a2.se": Site(ids=[WALLET]),
       "b1.se": Site(ids=[WALLET2, BRIDGE_GA]), "b2.se": Site(ids=[WALLET2]),
