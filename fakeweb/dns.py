@@ -15,7 +15,7 @@ import select
 import socket
 import struct
 import threading
-from typing import TYPE_CHECKING
+from typing import Any
 
 import dns.exception
 import dns.flags
@@ -28,10 +28,9 @@ import dns.rdatatype
 import dns.rdtypes.ANY.TXT
 import dns.rrset
 
-from fakeweb import WebData
+from fakeweb.data import WebData
 
-if TYPE_CHECKING:  # pragma: no cover
-    from fakeweb import FakeWeb
+# ``web`` below is the FakeWeb (fakeweb/__init__.py) that starts this server; it sits above.
 
 DEFAULT_TTL = 300
 DEFAULT_SOA = "ns1.fakeweb.test. hostmaster.fakeweb.test. 2024010101 7200 3600 1209600 300"
@@ -108,7 +107,7 @@ def soa_for(data: WebData, name: str) -> dns.rrset.RRset:
     return rrset
 
 
-def answer(web: "FakeWeb", wire: bytes, max_size: int | None = None) -> bytes | None:
+def answer(web: Any, wire: bytes, max_size: int | None = None) -> bytes | None:
     """The wire answer to one query (None: stay silent, for TIMEOUT names or garbage)."""
     try:
         request = dns.message.from_wire(wire)
@@ -172,7 +171,7 @@ def answer(web: "FakeWeb", wire: bytes, max_size: int | None = None) -> bytes | 
 class DNSServer:
     """UDP + TCP on 127.0.0.1, same port (picked by the kernel), one thread each."""
 
-    def __init__(self, web: "FakeWeb"):
+    def __init__(self, web: Any):
         self.web = web
         self.port = 0
         self._stop = threading.Event()

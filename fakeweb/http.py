@@ -33,13 +33,12 @@ import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from fakeweb import CANARY_PREFIX, WebData, _norm_name, render_template
+from fakeweb.data import CANARY_PREFIX, WebData, _norm_name, render_template
 
-if TYPE_CHECKING:  # pragma: no cover
-    from fakeweb import FakeWeb
+# ``web`` below is the FakeWeb (fakeweb/__init__.py) that starts this server; it sits above.
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
@@ -177,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -------------------------------------------------------------------------------------
     def _handle(self, send_body: bool) -> None:
-        web: FakeWeb = self.server.web  # type: ignore[attr-defined]
+        web: Any = self.server.web  # type: ignore[attr-defined]
         data = web.data
         port = web.http_port
         host = _host_of(self.headers.get("Host") or "")
@@ -335,7 +334,7 @@ class _Server(ThreadingHTTPServer):
 class HTTPServers:
     """The same port on every loopback address of the web; ``bind_ips`` adds more later."""
 
-    def __init__(self, web: "FakeWeb"):
+    def __init__(self, web: Any):
         self.web = web
         self.port = 0
         self.servers: dict[str, _Server] = {}

@@ -21,7 +21,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from fakeweb import EXTRA_SERVERS
+from fakeweb.data import EXTRA_SERVERS
 from fakeweb.fixture import FixtureData
 
 _PATH = re.compile(r"^/(domain|ip|autnum)/([A-Za-z0-9.:_-]+)$")

@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from fakeweb import EXTRA_SERVERS
+from fakeweb.data import EXTRA_SERVERS
 from fakeweb.fixture import FixtureData
 
 RATE_LIMIT_TEXT = ("%% Your query rate limit has been exceeded.\r\n"

@@ -45,6 +45,7 @@ from crawler.extractors.model import Page, strip_data_uris
 from crawler.inputs import Report
 from crawler.jsredirect import js_location_target
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from crawler.extractors.notices import parked_reason
 from crawler.schema import utcnow
 from spiders.replay import carrier_pages
 
@@ -644,11 +645,7 @@ def _analysis_worker_main(sock: socket.socket, parent_sock: socket.socket, paren
 
 # ---- helpers ---------------------------------------------------------------------------
 def _parked_reason(text: str) -> str | None:
-    """graph.history's parked/for-sale/seized detector (skipped while that module is missing)."""
-    try:
-        from graph.history import parked_reason
-    except ImportError:
-        return None
+    """The parked/for-sale/seized detector of crawler/extractors/notices.py."""
     try:
         return parked_reason(text)
     except Exception:

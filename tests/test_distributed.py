@@ -165,7 +165,7 @@ def _crawl_with_two_workers(tmp_path, env, server, queue, reports_csv, names, ex
 
 @pytest.mark.redis
 def test_two_workers_crawl_every_site_exactly_once(tmp_path, web, redis_queue):
-    from fakeweb import CANARY_PREFIX
+    from fakeweb.data import CANARY_PREFIX
 
     server, queue = redis_queue
     keys = QueueKeys(queue)

@@ -27,7 +27,9 @@ import dns.resolver
 import pytest
 
 import fakeweb as fakeweb_pkg
-from fakeweb import CANARY_PREFIX, SAMPLE_WEB, FakeWeb, render_template
+import fakeweb.data as fakeweb_data
+from fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb.data import CANARY_PREFIX, render_template
 from fakeweb.http import MEDIA_MAGIC, content_type_for, is_media
 from tests.conftest import cli_env
 
@@ -408,7 +410,7 @@ def test_extra_servers(tmp_path, monkeypatch):
         made.append(_Recorder(web_dir, log))
         return made[-1]
 
-    fakeweb_pkg._load_extra_modules()  # the real WHOIS/RDAP modules register in the real list
+    assert len(fakeweb_data.EXTRA_SERVERS) == 2  # the real WHOIS and RDAP fixture servers registered on import
     monkeypatch.setattr(fakeweb_pkg, "EXTRA_SERVERS", [factory, lambda web_dir, log: None])
     root = tiny_web(tmp_path / "w")
     other = tiny_web(tmp_path / "w2")
