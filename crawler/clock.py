@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from datetime import datetime, timedelta, timezone
 
 from crawler.errors import ConfigError
@@ -90,3 +91,9 @@ def since_time(text: str, cfg=None) -> str:
     if _DURATION.match(s) and not s[:4].isdigit():
         return iso(now(cfg) - timedelta(seconds=parse_duration(s)))
     return iso(parse_time(s))
+
+
+def new_run_id(cfg=None, at: datetime | None = None) -> str:
+    """A run's id, the one format of every command: its start on this clock and six random
+    hex digits, ``20261123T120000Z-3fa2c1``."""
+    return (at or now(cfg)).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)

@@ -42,11 +42,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
 from crawler import schema
+from crawler.clock import now_iso
 from crawler.errors import ConfigError
 from crawler.inputs import Report
 from crawler.items import SiteDoneItem
 from crawler.pipelines import StorePipeline
-from crawler.schema import utcnow
 
 JOB_VERSION = 1
 HEARTBEAT_INTERVAL = 5.0     # seconds between a worker's heartbeats
@@ -111,7 +111,7 @@ def site_jobs(reports: Iterable[Report], *, case: str, input_name: str) -> list[
     by_domain: dict[str, list[Report]] = {}
     for r in reports:
         by_domain.setdefault(r.domain, []).append(r)
-    now = utcnow()
+    now = now_iso()
     return [{"v": JOB_VERSION, "id": secrets.token_hex(8), "case": case, "domain": domain,
              "input": input_name, "enqueued_at": now, "reports": [asdict(r) for r in rs]}
             for domain, rs in by_domain.items()]
@@ -224,7 +224,7 @@ class DistributedStorePipeline(StorePipeline):
         assert store is not None
         if isinstance(item, JobItem):
             store.case_name = item.case
-            now = utcnow()
+            now = now_iso()
             for r in item.reports:
                 store.upsert(schema.REPORTS, {
                     "key": r.key(item.case), "url": r.url, "report_id": r.report_id, "case_name": item.case,

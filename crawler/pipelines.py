@@ -18,11 +18,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from crawler import schema
+from crawler.clock import now_iso
 from crawler.domains import registered_domain
 from crawler.extractors.model import strip_data_uris
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
-from crawler.schema import (CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME, dumps,
-                            row_key, utcnow)
+from crawler.schema import CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME, dumps, row_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from scrapy.crawler import Crawler
@@ -105,7 +105,7 @@ class Store:
 
     # rows
     def page(self, item: PageItem) -> None:
-        now = item.fetched_at or utcnow()
+        now = item.fetched_at or now_iso()
         row: dict[str, Any] = {
             "url": item.url, "domain": item.domain, "final_url": item.final_url,
             "redirect_chain": dumps(item.redirect_chain), "status": item.status,
@@ -141,11 +141,11 @@ class Store:
         self.upsert(ERRORS, {
             "key": row_key(item.url, item.stage, item.kind, self.run_id), "url": strip_data_uris(item.url)[:2000],
             "domain": item.domain, "stage": item.stage, "kind": item.kind,
-            "reason": strip_data_uris(item.reason)[:300], "at": utcnow(), "run_id": self.run_id,
+            "reason": strip_data_uris(item.reason)[:300], "at": now_iso(), "run_id": self.run_id,
             "case_name": self.case_name, "report_id": item.report_id})
 
     def site(self, item: SiteDoneItem) -> None:
-        now = utcnow()
+        now = now_iso()
         domains = [(item.domain, item.status, item.final_domain)]
         if item.final_domain and item.final_domain != item.domain:
             domains.append((item.final_domain, item.status, item.final_domain))

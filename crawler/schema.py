@@ -17,21 +17,13 @@ import json
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 import sqlite_utils
 
+from crawler.clock import now_iso
 from crawler.errors import StoreError
-
-SCHEMA_VERSION = 1
-
-
-def utcnow() -> str:
-    """Now, as the ISO-8601 UTC string every table uses."""
-    return datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
 
 def table_exists(db: Any, name: str) -> bool:
     """True if ``name`` is a table or view of ``db``."""
@@ -505,10 +497,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         table = db[spec.name]
         if create:
             table.create(spec.column_types, pk=spec.pk, not_null=set(spec.not_null) or None)
-            db[MIGRATIONS].insert({"name": f"create:{spec.name}", "applied_at": utcnow()}, replace=True)
+            db[MIGRATIONS].insert({"name": f"create:{spec.name}", "applied_at": now_iso()}, replace=True)
         for col in cols:
             table.add_column(col.name, col.type)
-            db[MIGRATIONS].insert({"name": f"add:{spec.name}.{col.name}", "applied_at": utcnow()}, replace=True)
+            db[MIGRATIONS].insert({"name": f"add:{spec.name}.{col.name}", "applied_at": now_iso()}, replace=True)
         for ix in indexes:
             table.create_index(list(ix), if_not_exists=True)
 
@@ -526,7 +518,7 @@ def upsert_seen(db: sqlite_utils.Database, table: str, row: dict[str, Any], *, n
                 ) -> None:
     """Upsert a row that carries first_seen/last_seen: first_seen is kept, last_seen moves on."""
     spec = TABLES_BY_NAME[table]
-    now = now or utcnow()
+    now = now or now_iso()
     row = dict(row)
     row.setdefault("last_seen", now)
     pk = spec.pk if isinstance(spec.pk, tuple) else (spec.pk,)

@@ -16,17 +16,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from crawler.clock import iso, now
+from crawler.clock import iso
 from crawler.domains import registered_domain
 from crawler.schema import DNS_QUERIES, DNS_RECORDS, ERRORS, dumps, row_key
 from enrich.dns import DNSResult
 
 ERROR_RETRY_SECONDS = 6 * 3600
-
-
-def now_dt(cfg=None) -> datetime:
-    """The current UTC time, or MERCHINTEL_NOW's (tests and replays)."""
-    return now(cfg)
 
 
 def later(dt: datetime, seconds: float) -> str:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
 import dns.resolver
 
+from crawler.clock import iso, new_run_id, now
 from crawler.config import Config, parse_hostports
 from crawler.dnsconfig import make_async_resolver, make_resolver
 from crawler.domains import registered_domain
@@ -186,10 +186,10 @@ class Enricher:
         self.db, self.cfg, self.refresh = db, cfg, refresh
         self.registration = registration
         self.progress = progress or (lambda _m: None)
-        self.now = cache.now_dt(cfg)
-        self.now_iso = cache.iso(self.now)
+        self.now = now(cfg)
+        self.now_iso = iso(self.now)
         self.own_run = run_id is None
-        self.run_id = run_id or f"{self.now.strftime('%Y%m%dT%H%M%SZ')}-enrich-{secrets.token_hex(3)}"
+        self.run_id = run_id or new_run_id(at=self.now)
         self.floor = int(cfg.get("dns_ttl_min", 3600))
         self.ceiling = int(cfg.get("dns_ttl_max", 604800))
         self.timeout = float(cfg.get("dns_timeout", 3.0) or 3.0)
@@ -322,7 +322,7 @@ class Enricher:
         self.stats["whois_queries"] = len(self.whois.log)
         self.stats["seconds"] = round(time.monotonic() - started, 3)
         if self.own_run:
-            self.db[RUNS].update(self.run_id, {"finished_at": cache.iso(cache.now_dt(self.cfg)), "status": "done",
+            self.db[RUNS].update(self.run_id, {"finished_at": iso(now(self.cfg)), "status": "done",
                                                "stats": dumps(self.stats)})
         self.progress("enrich: " + ", ".join(f"{k} {v}" for k, v in self.stats.items()))
         return dict(self.stats, run_id=self.run_id)

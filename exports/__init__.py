@@ -17,7 +17,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from crawler.schema import utcnow
+from crawler.clock import now_iso
 from graph.build import GraphSource
 from graph.clusters import no_gc
 
@@ -39,5 +39,5 @@ def export(db: Any, fmt: str, out: str | Path, *, case: str | None = None, clust
         src = GraphSource(db, case=case, since=since, cluster=cluster, min_score=min_score,
                           pseudonymize=pseudonymize)
         src.stix_identity, src.tlp = stix_identity, tlp
-        src.created = created or utcnow()
+        src.created = created or now_iso()
         return module.write(src, out)

@@ -23,7 +23,8 @@ from collections import defaultdict, deque
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from crawler.schema import CLUSTERS, CLUSTER_MEMBERS, OBSERVATIONS, dumps, row_key, table_exists, utcnow
+from crawler.clock import now_iso
+from crawler.schema import CLUSTERS, CLUSTER_MEMBERS, OBSERVATIONS, dumps, row_key, table_exists
 from graph.links import Link, all_links
 from graph.scoring import LINK_THRESHOLD, ValueStat, value_stats
 
@@ -139,7 +140,7 @@ def compute_clusters(db: Any, threshold: float = LINK_THRESHOLD, *, persist: boo
     still read and reused, so exports and ``clusters`` agree.
     """
     with no_gc():
-        return _compute(db, threshold, persist, stats, links, with_paths, now or utcnow())
+        return _compute(db, threshold, persist, stats, links, with_paths, now or now_iso())
 
 
 def _compute(db: Any, threshold: float, persist: bool, stats: dict[tuple[str, str], ValueStat] | None,

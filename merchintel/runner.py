@@ -14,16 +14,15 @@ skipped, so a killed crawl re-run with ``--resume`` only does what is left.
 from __future__ import annotations
 
 import logging
-import secrets
-from datetime import datetime, timezone
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
 from crawler import schema
+from crawler.clock import now_iso
 from crawler.config import Config
 from crawler.inputs import InputProblem, Report
-from crawler.schema import ERRORS, REPORTS, RUNS, SITES, dumps, row_key, utcnow
+from crawler.schema import ERRORS, REPORTS, RUNS, SITES, dumps, row_key
 from crawler.settings import build_settings, check_first_law, make_offline
 from spiders.reported import ReportedSiteSpider
 
@@ -31,16 +30,12 @@ SAFE_ARGS = ("case", "depth", "max_pages", "concurrency", "allow_private", "ssrf
              "max_body_bytes", "max_script_bytes", "text_cap", "default_region")
 
 
-def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
-
-
 def prepare_run(cfg: Config, input_name: str, reports: list[Report], problems: list[InputProblem],
                 *, run_id: str, command: str = "crawl", resume: bool = False) -> list[Report]:
     """Write the run row, the reports and the input problems; return the reports to crawl."""
     db = schema.open_db(cfg.db)
     try:
-        now = utcnow()
+        now = now_iso()
         case = cfg.case
         todo: list[Report] = []
         for r in reports:
@@ -81,7 +76,7 @@ def finish_run(cfg: Config, run_id: str, status: str, stats: dict[str, Any]) -> 
     try:
         with db.conn:
             db.conn.execute(f"UPDATE [{RUNS}] SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
-                            [utcnow(), status, dumps(stats), run_id])
+                            [now_iso(), status, dumps(stats), run_id])
     finally:
         db.conn.close()
 

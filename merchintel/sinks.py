@@ -32,7 +32,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Callable
 
-from crawler.schema import ALERT_DELIVERIES, ALERTS, row_key, utcnow
+from crawler.clock import now_iso
+from crawler.schema import ALERTS, ALERT_DELIVERIES, row_key
 from graph.alerts import alert_from_row
 
 SIGNATURE_HEADER = "X-Merchintel-Signature"
@@ -194,7 +195,7 @@ def deliver(db, cfg, alerts: list[dict[str, Any]] | None = None, *, wait: float 
         t.join(max(0.0, deadline - time.monotonic()))
     with lock:
         done = list(results)
-    stamp = utcnow()
+    stamp = now_iso()
     counts = {"sent": 0, "pending": 0, "failed": 0}
     with db.conn:
         for key, ok, error, tries, attempts in done:

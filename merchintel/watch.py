@@ -7,11 +7,10 @@ run at the same time finds nothing due.  ``watch`` repeats it until SIGTERM/SIGI
 
 from __future__ import annotations
 
-import random
 import sys
 from typing import Any, Callable
 
-from crawler.clock import iso, now, now_iso
+from crawler.clock import iso, new_run_id, now, now_iso
 from crawler.schema import ALERTS, RUNS, dumps, open_db
 from merchintel.alerting import evaluate
 from merchintel.lock import RunLock
@@ -44,7 +43,7 @@ def _run_due_locked(cfg, db_path, log, stop, crawl) -> dict[str, Any]:
 
 def _run_due_db(db, cfg, db_path, log, stop, crawl) -> dict[str, Any]:
     start = now(cfg)
-    run_id = start.strftime("%Y%m%dT%H%M%SZ") + "-due-" + f"{random.getrandbits(24):06x}"
+    run_id = new_run_id(at=start)
     due = due_sites(db, cfg, start)
     summary: dict[str, Any] = {"run_id": run_id, "at": iso(start), "due": len(due), "crawled": [], "failed": [],
                                "cases": []}

@@ -18,12 +18,13 @@ import redis
 from scrapy.crawler import CrawlerProcess
 
 from crawler import schema
+from crawler.clock import new_run_id
 from crawler.config import Config
-from crawler.distributed import (HEARTBEAT_TTL, JSON_SERIALIZER, QueueKeys, check_name, default_worker_id,
-                                 encode_job, reclaim_dead, requeue)
+from crawler.distributed import (HEARTBEAT_TTL, JSON_SERIALIZER, QueueKeys, check_name, default_worker_id, encode_job,
+                                 reclaim_dead, requeue)
 from crawler.errors import ConfigError, StoreError
 from crawler.settings import build_settings, check_first_law, make_offline
-from merchintel.runner import finish_run, new_run_id, prepare_run, summarize
+from merchintel.runner import finish_run, prepare_run, summarize
 from spiders.distributed import DistributedSiteSpider
 
 
@@ -111,7 +112,7 @@ def run_worker(cfg: Config, *, queue: str = "merchintel", worker_id: str | None 
     back = requeue(server, keys, worker_id) + reclaim_dead(server, keys, me=worker_id)
     if back and note:
         note(f"worker: put {back} site job(s) of stopped workers back on the queue.")
-    run_id = new_run_id()
+    run_id = new_run_id(cfg)
     prepare_run(cfg, f"redis:{keys.sites}", [], [], run_id=run_id, command="worker")
     extra: dict[str, Any] = {"LOG_LEVEL": "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING"}
     if active_sites:

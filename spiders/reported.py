@@ -38,6 +38,7 @@ from scrapy import Request, Spider, signals
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Response, TextResponse
 
+from crawler.clock import now_iso
 from crawler import never_media
 from crawler.domains import hostname, registered_domain
 from crawler.extractors import extract_all, extract_meta
@@ -46,7 +47,6 @@ from crawler.inputs import Report
 from crawler.jsredirect import js_location_target
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from crawler.extractors.notices import parked_reason
-from crawler.schema import utcnow
 from spiders.replay import carrier_pages
 
 # Links whose URL or anchor text says contact/payment/join/checkout/about/order go first.
@@ -273,7 +273,7 @@ class ReportedSiteSpider(Spider):
             linked_domains=sorted(d for d in linked_domains if d),
             text=a.text,
             sha256=hashlib.sha256(response.body).hexdigest(), body_bytes=len(response.body),
-            fetched_at=utcnow(), report_id=meta.get("report_id"), identifiers=identifiers,
+            fetched_at=now_iso(), report_id=meta.get("report_id"), identifiers=identifiers,
             referrer=_header(response.request, b"Referer") if response.request is not None else None)
         out: list[Any] = [item]
         site.pages += 1

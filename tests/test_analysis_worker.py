@@ -134,7 +134,8 @@ _CRAWL = """
 import sys
 from crawler.config import load_config
 from crawler.inputs import read_input
-from merchintel.runner import crawl_reports, new_run_id, prepare_run
+from crawler.clock import new_run_id
+from merchintel.runner import crawl_reports, prepare_run
 workers, db, ns, reports = sys.argv[1:5]
 cfg = load_config({"db": db, "allow_private": True, "nameservers": ns}, env={}, toml_path=None)
 name, reps, _ = read_input(reports)

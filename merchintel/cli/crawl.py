@@ -12,6 +12,7 @@ import click
 
 from crawler import schema
 from crawler.addresses import parse_networks
+from crawler.clock import new_run_id
 from crawler.config import load_config
 from crawler.errors import InputError
 from crawler.inputs import read_input
@@ -20,7 +21,7 @@ from graph.clusters import compute_clusters
 from merchintel.cli import main
 from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
 from merchintel.postcrawl import crawled_domains, run_postcrawl
-from merchintel.runner import crawl_reports, finish_run, new_run_id, prepare_run, summarize, summary_lines
+from merchintel.runner import crawl_reports, finish_run, prepare_run, summarize, summary_lines
 
 
 @main.command()
@@ -61,7 +62,7 @@ def crawl(input: str, fmt: str, no_enrich: bool, resume: bool, verbose: int, **o
         err(f"Error: {p.message}")
     if not reports and not problems:
         raise InputError(f"{input}: no URL in the input; put one URL a line (or a CSV with a url column).")
-    summary = _crawl(cfg, input_name, reports, problems, run_id=new_run_id(), resume=resume,
+    summary = _crawl(cfg, input_name, reports, problems, run_id=new_run_id(cfg), resume=resume,
                      verbose=verbose, enrich=not no_enrich)
     _print_summary(summary, fmt)
 
@@ -125,7 +126,7 @@ def demo(out_dir: str, fmt: str) -> None:
             err(f"Error: {p.message}")
         err(f"demo: serving the sample web ({len(web.sites())} hosts) on 127.0.0.x:{web.http_port}, "
             f"DNS on 127.0.0.1:{web.dns_port}; crawling {len(reports)} report(s).")
-        summary = _crawl(cfg, input_name, reports, problems, run_id=new_run_id())
+        summary = _crawl(cfg, input_name, reports, problems, run_id=new_run_id(cfg))
         media_hits = web.media_hits
     summary["media_hits"] = media_hits
     report = demo_report(db_path, summary)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from crawler.clock import iso, now
 from crawler.dnsconfig import make_async_resolver
 from crawler.domains import hostname, registered_domain
 from crawler.errors import EnrichError
@@ -147,18 +148,18 @@ def whois_cmd(domain, refresh, raw, db, rdap_url, whois_server, fmt):
     cfg = config_from(db=db, rdap_url=rdap_url, whois_server=whois_server)
     name = registration_name(_domain_arg(domain))
     store = open_db(cfg.db) if Path(cfg.db).exists() else None
-    now = cache.now_dt(cfg)
+    at = now(cfg)
     row = None
     if store is not None and not refresh:
         for r in store.query(f"SELECT * FROM [{WHOIS_RECORDS}] WHERE domain = ?", [name]):
-            if cache.is_fresh(r, cache.iso(now)):
+            if cache.is_fresh(r, iso(at)):
                 row = dict(r)
                 for key in ("statuses", "nameservers", "referrals", "field_sources"):
                     row[key] = json.loads(row.get(key) or ("{}" if key == "field_sources" else "[]"))
     if row is None:
         rdap, whois = make_clients(cfg)
         row = lookup_registration(name, rdap, whois)
-        row["fetched_at"] = cache.iso(now)
+        row["fetched_at"] = iso(at)
         if store is not None:
             ok = row.get("status") in ("ok", "not_found")
             days = float(cfg.get("whois_cache_days", 7.0))
