@@ -17,8 +17,9 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from crawler import schema
+from crawler import schema, settings as crawl_settings
 from crawler.clock import now_iso
+from crawler.config import default
 from crawler.domains import registered_domain
 from crawler.extractors.model import strip_data_uris
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
@@ -176,8 +177,8 @@ class StorePipeline:
         s = crawler.settings
         self.path = s.get("MERCHINTEL_DB")
         self.run_id = s.get("MERCHINTEL_RUN_ID")
-        self.case_name = s.get("MERCHINTEL_CASE", "default")
-        self.commit_every = s.getint("MERCHINTEL_COMMIT_EVERY", 200)
+        self.case_name = s.get("MERCHINTEL_CASE", default("case"))
+        self.commit_every = s.getint("MERCHINTEL_COMMIT_EVERY", crawl_settings.MERCHINTEL_COMMIT_EVERY)
         self.store: Store | None = None
 
     @classmethod

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from crawler import settings as crawl_settings
+from crawler.config import default
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,7 +44,7 @@ class SiteBudgetMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        mw = cls(crawler.settings.getint("MERCHINTEL_MAX_PAGES", 50))
+        mw = cls(crawler.settings.getint("MERCHINTEL_MAX_PAGES", default("max_pages")))
         crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
         return mw
 
@@ -78,7 +80,7 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        interval = crawler.settings.getfloat("MERCHINTEL_PROGRESS_INTERVAL", 2.0)
+        interval = crawler.settings.getfloat("MERCHINTEL_PROGRESS_INTERVAL", crawl_settings.MERCHINTEL_PROGRESS_INTERVAL)
         if interval < 0:
             raise NotConfigured("MERCHINTEL_PROGRESS_INTERVAL < 0 switches progress off")
         ext = cls(crawler, interval)

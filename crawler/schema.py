@@ -8,6 +8,9 @@ database written by an older merchintel opens with a newer one.
 Times are ISO-8601 UTC strings (``2026-11-23T12:00:00Z``).  JSON columns hold lists or
 objects encoded with ``json.dumps``.  Column descriptions feed Datasette's metadata
 (``merchintel browse``) and the README.
+
+Longer than most modules on purpose: the table declarations are the store's one
+description, read top to bottom; splitting them would scatter the facts they keep together.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ does not already hold:
 3. Registration of every domain (RDAP first, WHOIS where RDAP is missing or fails), IP
    networks and autonomous systems over RDAP, in a small thread pool paced per server.
 4. Observations for the graph (source dns/whois/rdap) and the abuse contacts of each site.
+
+Longer than most modules on purpose: the stages share one pass's state (cache, clients,
+pacing, the run id) and read as one pipeline; the protocols themselves live in dns.py,
+hosting.py, rdap.py and whois.py.
 """
 
 from __future__ import annotations

@@ -33,6 +33,10 @@ and lists the others in its evidence.
 Every alert carries ``cluster``: the stored cluster id (``merchintel clusters``) of its new
 domain, else of its tracked one.  An evaluation that raises anything (or sees new domains)
 recomputes and stores the clusters first, so the id is the one analysts see.
+
+Longer than most modules on purpose: each alert kind's rule sits next to the evidence it
+quotes, so one file answers "why was this raised"; states and scores live in history.py,
+scoring.py and links.py.
 """
 
 from __future__ import annotations

@@ -35,18 +35,20 @@ from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.exceptions import StopDownload
 from scrapy.http import Response, TextResponse
 
+from crawler import never_media, settings as crawl_settings
 from crawler.clock import now_iso
-from crawler import never_media
+from crawler.config import default
 from crawler.domains import hostname, registered_domain
 from crawler.extractors import extract_all, extract_meta
 from crawler.extractors.model import Page, strip_data_uris
-from crawler.inputs import Report
-from crawler.jsredirect import js_location_target
-from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from crawler.extractors.notices import parked_reason
+from crawler.failures import classify_failure
+from crawler.inputs import Report, read_input
+from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from crawler.jsredirect import js_location_target
 from spiders.replay import carrier_pages
 
 # Links whose URL or anchor text says contact/payment/join/checkout/about/order go first.
@@ -97,7 +99,6 @@ class ReportedSiteSpider(Spider):
         super().__init__(**kwargs)
         self.reports = list(reports)
         if input:   # `scrapy crawl reported -a input=urls.txt` (merchintel crawl passes reports)
-            from crawler.inputs import read_input
             _, more, problems = read_input(input)
             for p in problems:
                 self.logger.warning(p.message)
@@ -112,22 +113,21 @@ class ReportedSiteSpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportedSiteSpider:
-        from crawler.settings import check_first_law, make_offline
-
-        check_first_law(crawler.settings)   # also when started by `scrapy crawl reported`
-        make_offline()
+        crawl_settings.check_first_law(crawler.settings)   # also when started by `scrapy crawl reported`
+        crawl_settings.make_offline()
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.max_depth = s.getint("MERCHINTEL_DEPTH", 2)
-        spider.max_pages = s.getint("MERCHINTEL_MAX_PAGES", 50)
-        spider.max_script_bytes = s.getint("MERCHINTEL_MAX_SCRIPT_BYTES", 1_000_000)
-        spider.text_cap = s.getint("MERCHINTEL_TEXT_CAP", 20_000)
+        spider.max_depth = s.getint("MERCHINTEL_DEPTH", default("depth"))
+        spider.max_pages = s.getint("MERCHINTEL_MAX_PAGES", default("max_pages"))
+        spider.max_script_bytes = s.getint("MERCHINTEL_MAX_SCRIPT_BYTES", default("max_script_bytes"))
+        spider.text_cap = s.getint("MERCHINTEL_TEXT_CAP", default("text_cap"))
         spider.default_region = s.get("MERCHINTEL_DEFAULT_REGION")
         spider.proxy = s.get("MERCHINTEL_PROXY")
-        spider.case_name = spider.case_name or s.get("MERCHINTEL_CASE", "default")
+        spider.case_name = spider.case_name or s.get("MERCHINTEL_CASE", default("case"))
         spider.db_path = s.get("MERCHINTEL_DB")
-        spider.max_active = s.getint("MERCHINTEL_ACTIVE_SITES", 0) or max(8, 2 * s.getint("CONCURRENT_REQUESTS", 16))
-        if analysis_workers(s.get("MERCHINTEL_ANALYSIS_WORKERS", "auto")):
+        spider.max_active = s.getint("MERCHINTEL_ACTIVE_SITES", crawl_settings.MERCHINTEL_ACTIVE_SITES) or \
+            max(8, 2 * s.getint("CONCURRENT_REQUESTS", default("concurrency")))
+        if analysis_workers(s.get("MERCHINTEL_ANALYSIS_WORKERS", crawl_settings.MERCHINTEL_ANALYSIS_WORKERS)):
             spider.analyzer = AnalysisWorker.start(spider.logger)
             crawler.signals.connect(spider._close_analyzer, signal=signals.spider_closed)
         for report in spider.reports:
@@ -652,63 +652,6 @@ def _parked_reason(text: str) -> str | None:
         return None
 
 
-def classify_failure(failure: Any) -> tuple[str, str, str]:
-    """(stage, kind, one-line reason) of a failed request; never includes a body."""
-    from crawler.progress import BudgetExhausted, RedirectLoop
-    from crawler.resolver import ResolveError, dns_failure
-    from crawler.ssrf import SSRFRefused
-
-    exc = failure.value
-    request = failure.request
-    chain: list[BaseException] = []
-    e: BaseException | None = exc
-    while e is not None and len(chain) < 10:
-        chain.append(e)
-        e = e.__cause__ or e.__context__
-    for e in chain:
-        if isinstance(e, BudgetExhausted):
-            return "refused", "budget", str(e)
-        if isinstance(e, RedirectLoop):
-            return "fetch", "redirect_loop", str(e)
-        if isinstance(e, never_media.MediaRefused):
-            return "refused", "media", f"never-media: {e.reason}"
-        if isinstance(e, SSRFRefused):
-            return "refused", "ssrf", f"ssrf: {e.reason}"
-        if isinstance(e, StopDownload):
-            reason = request.meta.get(never_media.META_REASON, "stopped before the body")
-            return "refused", "media", f"never-media: {reason}"
-        if isinstance(e, ResolveError):
-            return _dns_error(e)
-    if reason := request.meta.get(never_media.META_REASON):
-        # a never-media layer stopped it; Scrapy may report the stop as a cancellation
-        return "refused", "media", f"never-media: {reason}"
-    name = type(exc).__name__
-    text = str(exc)[:200]
-    if "CannotResolveHost" in name or "DNSLookup" in name:
-        host = urlsplit(request.url).hostname or ""
-        recorded = dns_failure(host)
-        if recorded is not None:
-            return _dns_error(recorded)
-        return "fetch", "dns", f"DNS lookup of {host} failed"
-    if "Timeout" in name or "TimedOut" in name:
-        return "fetch", "timeout", f"timed out ({name})"
-    if "SSL" in name or "TLS" in name or "ssl" in text.lower() or "certificate" in text.lower():
-        return "fetch", "tls", f"TLS failure ({name})"
-    if "Cancelled" in name and ("maxsize" in text.lower() or "max size" in text.lower()
-                                or request.meta.get("download_maxsize") is not None):
-        return "fetch", "size", f"body larger than the size cap ({name})"
-    if isinstance(exc, IgnoreRequest):
-        low = text.lower()
-        if "redirect" in low:
-            return "fetch", "redirect_loop", text
-        if "download_maxsize" in low or "exceeded" in low:
-            return "fetch", "size", "body larger than MERCHINTEL_MAX_BODY_BYTES after decompression"
-        return "refused", "ignored", text
-    if "Refused" in name:
-        return "fetch", "connection", f"connection refused ({name})"
-    return "fetch", "connection", f"{name}: {text}"[:200]
-
-
 def meta_refresh_target(content: str) -> str | None:
     """The URL of a ``<meta http-equiv=refresh content=…>``, or None for a plain reload.
 
@@ -722,14 +665,6 @@ def meta_refresh_target(content: str) -> str | None:
         return None
     target = m.group(2).strip()
     return target or None
-
-
-def _dns_error(e: Any) -> tuple[str, str, str]:
-    if e.kind == "ssrf":
-        return "refused", "ssrf", f"ssrf: {e.reason}"
-    if e.kind == "dns_timeout":
-        return "fetch", "timeout", e.reason
-    return "fetch", e.kind if e.kind == "nxdomain" else "dns", e.reason
 
 
 def _header(response: Response, name: bytes) -> str | None:
