@@ -432,8 +432,6 @@ def analyze_page(text: str, url: str, kind: str, default_region: str | None, tex
             page_meta = dict(extract_meta(page) or {})
         except Exception as exc:
             failed.append(f"page meta ({type(exc).__name__})")
-        if "title" not in page_meta:   # page_meta answered (even None): no second pass
-            _fallback_meta(page, page_meta)
     links: list[tuple[str, str, int]] = []
     scripts: list[tuple[str, str]] = []
     refresh: str | None = None
@@ -776,28 +774,4 @@ def _anchor_text(anchor: Any) -> str:
     except Exception:
         return ""
 
-
-def _fallback_meta(page: Page, meta: dict[str, Any]) -> None:
-    """Fill title/meta/lang/canonical/og:site_name when page_meta did not give them."""
-    tree = page.tree
-    if tree is None:
-        return
-    if not meta.get("title"):
-        t = tree.find(".//title")
-        if t is not None and t.text_content().strip():
-            meta["title"] = t.text_content().strip()[:500]
-    wanted = {"description": "meta_description", "keywords": "meta_keywords", "generator": "generator",
-              "og:site_name": "og_site_name"}
-    for el in tree.iter("meta"):
-        key = (el.get("name") or el.get("property") or "").strip().lower()
-        col = wanted.get(key)
-        if col and not meta.get(col) and not meta.get(key) and el.get("content"):
-            meta[col] = strip_data_uris(el.get("content").strip())[:1000]
-    if not meta.get("lang") and page.lang:
-        meta["lang"] = page.lang
-    if not meta.get("canonical"):
-        for el in tree.iter("link"):
-            if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
-                meta["canonical"] = el.get("href").strip()[:500]
-                break
 
