@@ -22,6 +22,7 @@ from crawler import never_media
 from crawler.progress import BudgetExhausted, RedirectLoop
 from crawler.resolver import ResolveError, dns_failure
 from crawler.ssrf import SSRFRefused
+from crawler.transport import HeadersRefused
 
 DNS_ERRORS = (tx_errors.DNSLookupError, scrapy_errors.CannotResolveHostError)
 TIMEOUT_ERRORS = (tx_errors.TimeoutError, tx_errors.TCPTimedOutError, defer.TimeoutError,
@@ -37,27 +38,33 @@ def classify_failure(failure: Any) -> tuple[str, str, str]:
     exc = failure.value
     request = failure.request
     chain: list[BaseException] = []
-    e: BaseException | None = exc
-    while e is not None and len(chain) < 10:
+    todo: list[BaseException] = [exc]
+    while todo and len(chain) < 20:
+        e = todo.pop(0)
         chain.append(e)
-        e = e.__cause__ or e.__context__
+        if e.__cause__ or e.__context__:
+            todo.append(e.__cause__ or e.__context__)
+        # twisted's ResponseFailed carries the failures that ended the response
+        todo += [r.value for r in getattr(e, "reasons", None) or () if isinstance(getattr(r, "value", None),
+                                                                                BaseException)]
     for e in chain:
         if isinstance(e, BudgetExhausted):
-            return "refused", "budget", str(e)
+            return "refused", e.kind, str(e)
         if isinstance(e, RedirectLoop):
             return "fetch", "redirect_loop", str(e)
         if isinstance(e, never_media.MediaRefused):
-            return "refused", "media", f"never-media: {e.reason}"
+            return "refused", e.kind, f"never-media: {e.reason}"
         if isinstance(e, SSRFRefused):
             return "refused", "ssrf", f"ssrf: {e.reason}"
+        if isinstance(e, HeadersRefused):
+            return "refused", "headers", f"headers: {e.reason}"
         if isinstance(e, StopDownload):
-            reason = request.meta.get(never_media.META_REASON, "stopped before the body")
-            return "refused", "media", f"never-media: {reason}"
+            return never_media_error(request) or ("refused", "media", "never-media: stopped before the body")
         if isinstance(e, ResolveError):
             return dns_error(e)
-    if reason := request.meta.get(never_media.META_REASON):
+    if stopped := never_media_error(request):
         # a never-media layer stopped it; Scrapy may report the stop as a cancellation
-        return "refused", "media", f"never-media: {reason}"
+        return stopped
     name = type(exc).__name__
     text = str(exc)[:200]
     low = text.lower()
@@ -85,6 +92,17 @@ def classify_failure(failure: Any) -> tuple[str, str, str]:
     if isinstance(exc, REFUSED_ERRORS):
         return "fetch", "connection", f"connection refused ({name})"
     return "fetch", "connection", f"{name}: {text}"[:200]
+
+
+def never_media_error(request: Any) -> tuple[str, str, str] | None:
+    """(stage, kind, reason) a never-media layer noted on the request, or None."""
+    reason = request.meta.get(never_media.META_REASON)
+    if not reason:
+        return None
+    kind = request.meta.get(never_media.META_KIND, "media")
+    if kind == "size":
+        return "fetch", "size", reason
+    return "refused", kind, f"never-media: {reason}"
 
 
 def dns_error(e: Any) -> tuple[str, str, str]:

@@ -61,7 +61,7 @@ class SiteDoneItem:
     """Emitted once when the last request of a site has come back."""
 
     domain: str                  # site key: registered domain of the reported URL
-    status: str                  # ok, nxdomain, unreachable, timeout, tls, http_error, refused
+    status: str                  # ok, nxdomain, unreachable, timeout, tls, http_error, refused, media_refused…
     hostnames: list[str] = field(default_factory=list)
     final_domain: str | None = None
     report_keys: list[str] = field(default_factory=list)

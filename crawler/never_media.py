@@ -12,25 +12,32 @@
     b. at headers   ``content_type_reason(value)``: a response whose Content-Type is not an
                     allowed text type is stopped at the headers_received signal, before a
                     body byte is read.
-    c. first bytes  ``sniff_reason(head)``: the first bytes of every body are checked for
-                    media/archive/binary magic whatever the headers say (bytes_received
-                    signal, and again after gzip/deflate/br decoding in
-                    ``NeverMediaBodyMiddleware``).
-    d. size         DOWNLOAD_MAXSIZE = MERCHINTEL_MAX_BODY_BYTES; Scrapy applies it while
-                    receiving and while decompressing (HttpCompressionMiddleware).
+    c. every chunk  ``BodySniffer``: each body chunk is decoded by every declared
+                    Content-Encoding in the stream (zlib / brotli / zstd, a bounded piece at
+                    a time; an encoding it cannot decode is refused at the headers), the
+                    first decoded bytes go through ``sniff_reason`` (media/archive/binary
+                    magic whatever the headers say) and every decoded piece through
+                    ``chunk_reason`` (a NUL byte, control-byte density, non-text magic at any
+                    offset), so a body that turns binary later is stopped where it turns.
+                    ``NeverMediaBodyMiddleware`` checks whole bodies the stream did not pass.
+    d. size         raw and decoded bytes past DOWNLOAD_MAXSIZE = MERCHINTEL_MAX_BODY_BYTES
+                    stop the download in the stream (kind ``size``).
     e. no persistence  no HTTP cache (the crawl refuses to start with one), bodies never go
-                    to logs or error rows, data: URIs stripped before storing.
+                    to logs or error rows; crawler.transport aborts a stopped download with a
+                    reset; crawler.extractors.only_text keeps embedded media out of the store.
 
 Refusals raise ``MediaRefused`` (an IgnoreRequest) or ``StopDownload(fail=True)`` with the
-reason kept in ``request.meta["never_media"]``; the spider stores them as ``errors`` rows
-of kind ``media``.
+reason kept in ``request.meta["never_media"]`` and its kind (``media``, ``encoding``,
+``size``) in ``request.meta["never_media_kind"]``; the spider stores them as ``errors``
+rows of that kind (URL, kind, one-line reason: nothing of the body).
 """
 
 from __future__ import annotations
 
 import re
 import weakref
-from typing import TYPE_CHECKING, Any
+import zlib
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from scrapy import signals
@@ -43,8 +50,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
 META_REASON = "never_media"
-# request -> the first bytes the streaming sniffer passed (unencoded bodies only)
-_SNIFFED: "weakref.WeakKeyDictionary[Any, bytes]" = weakref.WeakKeyDictionary()
+META_KIND = "never_media_kind"   # media, encoding, size: the errors row's kind
+# errors kind of a refusal -> the site's status when its start page was refused that way
+SITE_STATUS = {"media": "media_refused", "encoding": "encoding_refused", "size": "too_large",
+               "headers": "headers_refused"}
+# request -> the stream sniffer that passed every decoded byte of its body so far
+_SNIFFED: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 
 # -- layer a: extensions ----------------------------------------------------------------
 # Grouped so the docs and the tests can show why each one is here.  ".ts" is MPEG transport
@@ -73,8 +84,12 @@ _EXT_RE = re.compile(r"\.([a-z0-9]{1,6})$")
 
 def _ext_of(path: str) -> str | None:
     last = unquote(path).rstrip("/").rsplit("/", 1)[-1].lower()
-    # "photo.jpg;jsessionid=…" and "photo.jpg:large" (a Twitter-style size suffix)
-    last = last.split(";", 1)[0].split(":", 1)[0]
+    # "photo.jpg;jsessionid=…" and "photo.jpg:large" (a Twitter-style size suffix);
+    # "x.jpg%3Fa" (an encoded "?" a lax server splits on) and "video.mp4." (a trailing dot
+    # many servers ignore) name the same file as "x.jpg" and "video.mp4".
+    for sep in (";", ":", "?", "#"):
+        last = last.split(sep, 1)[0]
+    last = last.rstrip(". \t\x00")
     m = _EXT_RE.search(last)
     return m.group(1) if m else None
 
@@ -268,24 +283,336 @@ def sniff_reason(head: bytes, *, declared_type: str = "", encoded: bool = False)
     return None
 
 
+
+# -- layer c, continued: every chunk, not only the first bytes ------------------------------
+# A polyglot sends a page of text first and the media after it, so each decoded chunk is
+# checked where the body may turn binary: a NUL byte, a density of C0 control bytes no text
+# has, or the magic of a format with bytes text never holds (at any offset).
+_C0 = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0D, 0x1B)) + b"\x7f"
+_TEXT_BYTES = set(b"\t\n\x0c\r") | set(range(0x20, 0x7F))
+# (magic, label, needs binary after it): formats whose magic has a byte outside printable
+# ASCII can be searched anywhere; all-ASCII ones ("GIF89a", "%PDF-") count only when binary
+# bytes follow them.  Magics with a NUL need no search: the NUL rule catches them.
+ANYWHERE_MAGIC: tuple[tuple[bytes, str, bool], ...] = tuple(
+    (magic, label, all(b in _TEXT_BYTES for b in magic))
+    for _offset, magic, label in MAGIC
+    if len(magic) >= 3 and b"\x00" not in magic) + (
+    (b"\x1f\x8b\x08", "gzip data", False), (b"\xff\xd8\xff", "JPEG image", False))
+CONTROL_ALLOWANCE = 4          # control bytes a chunk may hold at all (a stray \x1a, \x08)…
+CONTROL_DENSITY = 256          # …plus one per this many bytes; random binary has ~1 in 10
+MAGIC_TAIL = 24                # bytes of the previous chunk kept so magic split across chunks is seen
+
+
+def chunk_reason(data: bytes, offset: int = 0) -> str | None:
+    """Why a decoded body chunk (at ``offset`` in the body) is not text, or None.
+
+    >>> chunk_reason(b"<p>Hej</p>" * 70 + b"\\xff\\xd8\\xff\\xe0\\x00\\x10JFIF", 512)
+    'binary data (NUL byte at byte 1216)'
+    >>> chunk_reason("<p>Smörgås, ring 070-123 45 67</p>".encode()) is None
+    True
+    """
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return f"binary data (NUL byte at byte {offset + nul})"
+    controls = len(data) - len(data.translate(None, _C0))
+    if controls > CONTROL_ALLOWANCE + len(data) // CONTROL_DENSITY:
+        return f"binary data ({controls} control bytes in {len(data)} bytes at byte {offset})"
+    if data.isascii() and not controls:
+        return None   # plain ASCII text: no binary magic can be in it
+    for magic, label, ascii_magic in ANYWHERE_MAGIC:
+        at = data.find(magic)
+        while at >= 0:
+            if not ascii_magic or _binary_follows(data, at + len(magic)):
+                return f"{label} magic bytes at byte {offset + at}"
+            at = data.find(magic, at + 1)
+    return None
+
+
+def _wide_reason(text: str, offset: int) -> str | None:
+    """``chunk_reason`` for a UTF-16/32 body, on the decoded characters."""
+    bad = sum(1 for c in text if (c < " " and c not in "\t\n\x0c\r\x1b") or c == "\ufffd")
+    if bad > CONTROL_ALLOWANCE + len(text) // CONTROL_DENSITY:
+        return f"binary data ({bad} control or undecodable characters near byte {offset})"
+    return None
+
+
+# -- Content-Encoding, decoded in the stream ----------------------------------------------
+try:  # the same libraries Scrapy's HttpCompressionMiddleware decodes with
+    import brotli
+except ImportError:  # pragma: no cover - Scrapy depends on one of the two
+    try:
+        import brotlicffi as brotli  # type: ignore[no-redef]
+    except ImportError:
+        brotli = None
+try:
+    from backports import zstd
+except ImportError:  # pragma: no cover - Python 3.14 has it in the standard library
+    try:
+        from compression import zstd  # type: ignore[no-redef]
+    except ImportError:
+        zstd = None
+
+DECODE_PIECE = 65536           # decoded bytes produced per step: a bomb never inflates at once
+MAX_STACKED_ENCODINGS = 2      # "gzip, br" is seen in the wild; "gzip, gzip, gzip, …" is a bomb
+ENCODINGS = ("gzip", "x-gzip", "deflate", "br", "zstd")
+
+
+def accepted_encodings() -> tuple[str, ...]:
+    """The Content-Encodings the crawler can decode in the stream (others are refused)."""
+    return tuple(e for e in ENCODINGS if (e != "br" or brotli is not None) and (e != "zstd" or zstd is not None))
+
+
+def encoding_reason(values: list[bytes] | list[str]) -> tuple[list[str], str | None]:
+    """(the body's encodings, outermost last; why it is refused or None).
+
+    >>> encoding_reason([b"identity, gzip"])
+    (['gzip'], None)
+    >>> encoding_reason([b"x-unknown"])[1]
+    'Content-Encoding x-unknown cannot be decoded in the stream'
+    """
+    names = []
+    for value in values:
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        names += [e.strip().lower() for e in value.split(",") if e.strip() and e.strip().lower() != "identity"]
+    accepted = accepted_encodings()
+    for name in names:
+        if name not in accepted:
+            return names, f"Content-Encoding {name[:40]} cannot be decoded in the stream"
+    if len(names) > MAX_STACKED_ENCODINGS:
+        return names, f"{len(names)} stacked Content-Encodings (at most {MAX_STACKED_ENCODINGS})"
+    return names, None
+
+
+class _Decoder:
+    """One streaming decoder; ``feed`` yields decoded pieces of at most DECODE_PIECE bytes."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.first = True
+        self.done = False
+        self.obj = self._new()
+
+    def _new(self) -> Any:
+        if self.name in ("gzip", "x-gzip"):
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if self.name == "deflate":
+            return zlib.decompressobj()
+        if self.name == "br":
+            return brotli.Decompressor()
+        return zstd.ZstdDecompressor()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self.done:
+            if data:
+                raise DecodeError("data after the end of the encoded stream")
+            return
+        if self.name == "br":
+            yield from self._feed_brotli(data)
+        elif self.name == "zstd":
+            yield from self._feed_zstd(data)
+        else:
+            yield from self._feed_zlib(data)
+
+    def _next_member(self, rest: bytes, magic: bytes) -> bytes:
+        """After the end of a gzip member / zstd frame: the next one, or nothing at all."""
+        if not rest:
+            self.done = True
+            return b""
+        if not rest.startswith(magic[:len(rest)]):
+            raise DecodeError("data after the end of the encoded stream")
+        self.obj = self._new()
+        return rest
+
+    def _feed_zlib(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            try:
+                out = self.obj.decompress(data, DECODE_PIECE)
+            except zlib.error:
+                if self.name == "deflate" and self.first:
+                    # raw deflate without the zlib header (sent by some servers)
+                    self.obj, self.first = zlib.decompressobj(-zlib.MAX_WBITS), False
+                    continue
+                raise
+            self.first = False
+            if out:
+                yield out
+            if self.obj.eof:
+                data = self._next_member(self.obj.unused_data, b"\x1f\x8b" if self.name != "deflate" else b"")
+                if self.name == "deflate" and data:
+                    raise DecodeError("data after the end of the deflate stream")
+            else:
+                data = self.obj.unconsumed_tail
+
+    def _feed_zstd(self, data: bytes) -> Iterator[bytes]:
+        while True:
+            out = self.obj.decompress(data, DECODE_PIECE)
+            data = b""
+            if out:
+                yield out
+            if self.obj.eof:
+                data = self._next_member(self.obj.unused_data, b"\x28\xb5\x2f\xfd")
+                if not data:
+                    return
+            elif self.obj.needs_input or not out:
+                return
+
+    def _feed_brotli(self, data: bytes) -> Iterator[bytes]:
+        out = self.obj.process(data, output_buffer_limit=DECODE_PIECE)
+        while out:
+            yield out
+            if self.obj.is_finished():
+                return
+            out = self.obj.process(b"", output_buffer_limit=DECODE_PIECE)
+
+
+class DecodeError(ValueError):
+    """A Content-Encoding stream that does not decode."""
+
+
+def _through(decoder: _Decoder, pieces: Iterable[bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield from decoder.feed(piece)
+
+
+class BodySniffer:
+    """Decode-then-sniff for one response, chunk by chunk, as the body arrives.
+
+    ``feed(raw_chunk)`` returns ``(kind, reason)`` of a refusal or None: the raw bytes are
+    decoded by every declared Content-Encoding (streaming zlib / brotli / zstd, a bounded
+    piece at a time), the first decoded bytes go through ``sniff_reason`` and every decoded
+    piece through ``chunk_reason``.  ``max_bytes`` caps raw and decoded bytes alike (kind
+    ``size``).  Nothing is kept but a few bytes of the last piece.
+    """
+
+    def __init__(self, encodings: list[str], declared_type: str = "", charset: str = "", max_bytes: int = 0):
+        self.decoders = [_Decoder(e) for e in reversed(encodings)]
+        self.encoded = bool(encodings)
+        self.declared_type = declared_type
+        self.charset = charset
+        self.max_bytes = max_bytes
+        self.raw = 0
+        self.decoded = 0
+        self.head = bytearray()
+        self.head_done = False
+        self.tail = b""
+        self.wide: Any = None        # an incremental UTF-16/32 decoder once a BOM/charset says so
+
+    def feed(self, data: bytes) -> tuple[str, str] | None:
+        self.raw += len(data)
+        if self.max_bytes and self.raw > self.max_bytes:
+            return "size", f"body larger than the size cap of {self.max_bytes} bytes"
+        pieces: Iterable[bytes] = (data,)
+        for decoder in self.decoders:   # lazily: a bomb is stopped at the cap, piece by piece
+            pieces = _through(decoder, pieces)
+        try:
+            for piece in pieces:
+                if refusal := self._check(piece):
+                    return refusal
+        except Exception as exc:   # zlib.error, brotli.error, ZstdError, DecodeError
+            names = ", ".join(d.name for d in reversed(self.decoders))
+            return "encoding", f"Content-Encoding {names} does not decode ({type(exc).__name__})"
+        return None
+
+    def finish(self) -> tuple[str, str] | None:
+        """At the end of the body: the first bytes, if fewer than MIN_SNIFF arrived."""
+        if not self.head_done and self.head:
+            if reason := sniff_reason(bytes(self.head), declared_type=self.declared_type):
+                return "media", reason
+        return None
+
+    def _check(self, piece: bytes) -> tuple[str, str] | None:
+        offset = self.decoded
+        self.decoded += len(piece)
+        if self.max_bytes and self.decoded > self.max_bytes:
+            return "size", f"decoded body larger than the size cap of {self.max_bytes} bytes"
+        if not self.head_done:
+            self.head += piece[:SNIFF_BYTES - len(self.head)]
+            if len(self.head) >= MIN_SNIFF:
+                self.head_done = True
+                head = bytes(self.head)
+                if reason := sniff_reason(head, declared_type=self.declared_type):
+                    return "media", reason
+                self.wide = _wide_decoder(head, self.declared_type, self.charset)
+                self.head = bytearray()
+        if self.wide is not None:
+            reason = _wide_reason(self.wide.decode(piece), offset)
+        else:
+            reason = chunk_reason(self.tail + piece, offset - len(self.tail))
+        if reason:
+            if not self.head_done:   # fewer than MIN_SNIFF bytes so far: name the format if one matches
+                reason = sniff_reason(bytes(self.head), declared_type=self.declared_type) or reason
+            return "media", reason
+        self.tail = piece[-MAGIC_TAIL:]
+        return None
+
+
+def _wide_decoder(head: bytes, declared_type: str, charset: str) -> Any:
+    import codecs
+    name = None
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        name = "utf-32"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        name = "utf-16"
+    elif any(w in charset for w in ("utf-16", "utf-32", "ucs-2", "ucs2")):
+        name = "utf-32" if "32" in charset else "utf-16"
+    return codecs.getincrementaldecoder(name)("replace") if name else None
+
+
+def charset_of(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    for part in value.split(";")[1:]:
+        k, _, v = part.partition("=")
+        if k.strip().lower() == "charset":
+            return v.strip().strip("\"'").lower()
+    return ""
+
+
+def body_reason(body: bytes, *, declared_type: str = "", charset: str = "") -> str | None:
+    """``BodySniffer`` over a whole (already decoded) body: why it is not text, or None."""
+    if reason := sniff_reason(body[:SNIFF_BYTES], declared_type=declared_type):
+        return reason
+    sniffer = BodySniffer([], declared_type, charset)
+    for i in range(0, max(len(body), 1), DECODE_PIECE):
+        if refusal := sniffer.feed(body[i:i + DECODE_PIECE]):
+            return refusal[1]
+    refusal = sniffer.finish()
+    return refusal[1] if refusal else None
+
+
 class MediaRefused(IgnoreRequest):
     """A request or response refused by the never-media layers (reason in the message)."""
 
-    def __init__(self, reason: str, url: str = ""):
+    def __init__(self, reason: str, url: str = "", kind: str = "media"):
         super().__init__(f"never-media: {reason}")
         self.reason = reason
         self.url = url
+        self.kind = kind
+
+
+def refuse(request: Request, kind: str, reason: str) -> None:
+    """Note why (and as what kind) a response was refused, for the errback to store."""
+    request.meta[META_REASON] = reason
+    request.meta[META_KIND] = kind
 
 
 class NeverMediaMiddleware:
     """Layers a, b, c: refuse media by URL before a request goes out; stop at headers or
-    at the first bytes.  Runs last in ``process_request`` (priority 950), after the redirect,
-    proxy and cookie middlewares, so every hop is checked."""
+    at any body chunk.  Runs last in ``process_request`` (priority 950), after the redirect,
+    proxy and cookie middlewares, so every hop is checked.
+
+    A stop raises ``StopDownload``; merchintel's download handler (crawler.transport) then
+    aborts the connection with a reset, so the server can push no more than what already
+    sits in the kernel's buffers."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        # request -> [encoded?, declared mime, prefix buffer]; weak so nothing lingers.
+        self.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        # request -> BodySniffer; weak so nothing lingers.
         self._state: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     @classmethod
@@ -305,7 +632,7 @@ class NeverMediaMiddleware:
             raise MediaRefused("data: URI", "data:")
         if reason := media_url_reason(request.url):
             self._refuse_stat("url")
-            request.meta[META_REASON] = reason
+            refuse(request, "media", reason)
             raise MediaRefused(reason, request.url)
         return None
 
@@ -313,37 +640,42 @@ class NeverMediaMiddleware:
         ctype = headers.get(b"Content-Type")
         if reason := content_type_reason(ctype):
             # stop at headers, not bytes_received: a body chunk would already be in memory
-            request.meta[META_REASON] = reason
+            refuse(request, "media", reason)
             self._refuse_stat("headers")
             raise StopDownload(fail=True)
-        encodings = [e.strip().lower() for e in b",".join(headers.getlist(b"Content-Encoding")).split(b",")
-                     if e.strip() and e.strip().lower() != b"identity"]
-        self._state[request] = [bool(encodings), mime_of(ctype), bytearray()]
+        encodings, reason = encoding_reason(headers.getlist(b"Content-Encoding"))
+        if reason:
+            # an encoding nothing here can decode is never read: its bytes cannot be sniffed
+            refuse(request, "encoding", reason)
+            self._refuse_stat("encoding")
+            raise StopDownload(fail=True)
+        max_bytes = request.meta.get("download_maxsize", self.max_bytes) or 0
+        self._state[request] = BodySniffer(encodings, mime_of(ctype), charset_of(ctype), max_bytes)
 
     def on_bytes(self, data: bytes, request: Request, spider: Any) -> None:
-        state = self._state.get(request)
-        if state is None:
+        sniffer = self._state.get(request)
+        if sniffer is None:
             return  # decided already (or a handler that sends no headers signal)
-        encoded, mime, buf = state
-        buf += data[: SNIFF_BYTES - len(buf)]
-        if len(buf) < MIN_SNIFF:
-            return
-        del self._state[request]
-        if reason := sniff_reason(bytes(buf), declared_type=mime, encoded=encoded):
-            request.meta[META_REASON] = reason
-            self._refuse_stat("sniff")
+        if refusal := sniffer.feed(data):
+            del self._state[request]
+            kind, reason = refusal
+            refuse(request, kind, reason)
+            self._refuse_stat("size" if kind == "size" else "sniff")
+            if self.stats is not None:   # what a refused body cost: bench/never_media_bench.py
+                self.stats.inc_value("merchintel/never_media/read_bytes", sniffer.raw)
+                self.stats.max_value("merchintel/never_media/read_bytes_max", sniffer.raw)
             raise StopDownload(fail=True)
-        if not encoded:
-            # these are the body's own first bytes (nothing will decode them): the body
-            # middleware need not sniff them again. Keyed by the request object, not its
-            # meta, which a redirect copies to the next hop.
-            _SNIFFED[request] = bytes(buf)
+        # Every decoded byte so far passed: the body middleware need not sniff them again.
+        # Keyed by the request object, not its meta, which a redirect copies to the next hop.
+        _SNIFFED[request] = sniffer
 
 
 class NeverMediaBodyMiddleware:
-    """Layer c after decoding: ``process_response`` runs below HttpCompressionMiddleware
-    (priority 580 < 590), so it sees the decompressed body of gzip/deflate/br responses and
-    bodies too short for the streaming sniffer; refuses media with ``MediaRefused``."""
+    """Layer c on the whole body: ``process_response`` runs below HttpCompressionMiddleware
+    (priority 580 < 590), so it sees the decompressed body.  A body the stream sniffer
+    already passed in full (same decoded length) is not read again; bodies too short for
+    the stream sniffer, or from a handler that sends no signals, are checked here, and
+    media is refused with ``MediaRefused``."""
 
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
@@ -357,11 +689,11 @@ class NeverMediaBodyMiddleware:
             return response
         ctype = response.headers.get(b"Content-Type")
         reason = content_type_reason(ctype)
-        sniffed = _SNIFFED.pop(request, None)
-        if not reason and not (sniffed and response.body.startswith(sniffed)):
-            reason = sniff_reason(response.body[:SNIFF_BYTES], declared_type=mime_of(ctype))
+        sniffer = _SNIFFED.pop(request, None)
+        if not reason and not (sniffer is not None and sniffer.head_done and sniffer.decoded == len(response.body)):
+            reason = body_reason(response.body, declared_type=mime_of(ctype), charset=charset_of(ctype))
         if reason:
-            request.meta[META_REASON] = reason
+            refuse(request, "media", reason)
             if self.stats is not None:
                 self.stats.inc_value("merchintel/never_media/body")
             raise MediaRefused(reason, request.url)

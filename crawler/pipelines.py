@@ -8,6 +8,10 @@ and never duplicates.  Statements only name columns the schema declares.
 Writes are committed every ``MERCHINTEL_COMMIT_EVERY`` rows or every second, and at
 close: a crawl killed with SIGKILL loses at most the last uncommitted second; what was
 committed stays (WAL).  Nothing here ever sees a body.
+
+Only text is stored: every string value of every row goes through
+``only_text.clean_stored`` (no NUL or C0 control character but tab/newline/CR, no data:
+URI in any form, no inline ``<svg>``, no base64 run of media) right before it is written.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from crawler import schema, settings as crawl_settings
 from crawler.clock import now_iso
 from crawler.config import default
 from crawler.domains import registered_domain
-from crawler.extractors.model import strip_data_uris
+from crawler.extractors.only_text import clean_stored
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from crawler.schema import CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME, dumps, row_key
 
@@ -51,6 +55,16 @@ def _known_columns(table: str) -> frozenset[str]:
     return frozenset(c.name for c in TABLES_BY_NAME[table].columns)
 
 
+def _clean(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The row with every string made fit to store (``clean_stored``)."""
+    return tuple(clean_stored(v) if isinstance(v, str) and v and not _plain(v) else v for v in values)
+
+
+def _plain(v: str) -> bool:
+    """A short printable string with no ':' or '<' (a key, a kind, a domain): nothing to clean."""
+    return len(v) < 48 and v.isprintable() and ":" not in v and "<" not in v
+
+
 class Store:
     """The SQL side, usable without Scrapy (the runner and the tests use it too)."""
 
@@ -70,13 +84,13 @@ class Store:
         if not known.issuperset(row):
             row = {k: v for k, v in row.items() if k in known}
         cols = tuple(row)
-        self.conn.execute(self._upsert_sql(table, cols), tuple(row.values()))
+        self.conn.execute(self._upsert_sql(table, cols), _clean(tuple(row.values())))
         self._pending += 1
 
     def upsert_many(self, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """Rows given as tuples in ``cols`` order (columns of the schema only)."""
         if rows:
-            self.conn.executemany(self._upsert_sql(table, cols), rows)
+            self.conn.executemany(self._upsert_sql(table, cols), [_clean(r) for r in rows])
             self._pending += len(rows)
 
     def _upsert_sql(self, table: str, cols: tuple[str, ...]) -> str:
@@ -106,13 +120,14 @@ class Store:
 
     # rows
     def page(self, item: PageItem) -> None:
+        # every string below is cleaned once, in upsert/upsert_many (_clean), after truncation
         now = item.fetched_at or now_iso()
         row: dict[str, Any] = {
             "url": item.url, "domain": item.domain, "final_url": item.final_url,
             "redirect_chain": dumps(item.redirect_chain), "status": item.status,
             "content_type": item.content_type, "server": item.server, "x_powered_by": item.x_powered_by,
             "cookie_names": dumps(item.cookie_names), "linked_domains": dumps(item.linked_domains),
-            "text": strip_data_uris(item.text) or None, "sha256": item.sha256, "body_bytes": item.body_bytes,
+            "text": item.text or None, "sha256": item.sha256, "body_bytes": item.body_bytes,
             "resource": item.resource, "depth": item.depth, "fetched_at": now, "run_id": self.run_id,
             "case_name": self.case_name, "report_id": item.report_id, "first_seen": now, "last_seen": now,
             "referrer": item.referrer,
@@ -121,7 +136,7 @@ class Store:
             value = next((item.meta[k] for k in keys if item.meta.get(k)), None)
             if isinstance(value, (list, tuple)):
                 value = ", ".join(map(str, value))
-            row[col] = strip_data_uris(str(value))[:1000] if value is not None else None
+            row[col] = str(value)[:1000] if value is not None else None
         self.upsert(PAGES, row)
         if not item.identifiers:
             return
@@ -133,16 +148,16 @@ class Store:
             idents.append((ident.id, ident.kind, ident.value, flags, now, now))
             observations.append((
                 row_key(ident.id, item.final_url), ident.id, ident.kind, ident.value, seen_domain, item.final_url,
-                strip_data_uris(ident.raw)[:500], strip_data_uris(ident.context)[:200], flags, source,
+                ident.raw[:500], ident.context[:200], flags, source,
                 self.case_name, self.run_id, now, now))
         self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)
         self.upsert_many(OBSERVATIONS, _OBSERVATION_COLS, observations)
 
     def error(self, item: FetchErrorItem) -> None:
         self.upsert(ERRORS, {
-            "key": row_key(item.url, item.stage, item.kind, self.run_id), "url": strip_data_uris(item.url)[:2000],
+            "key": row_key(item.url, item.stage, item.kind, self.run_id), "url": item.url[:2000],
             "domain": item.domain, "stage": item.stage, "kind": item.kind,
-            "reason": strip_data_uris(item.reason)[:300], "at": now_iso(), "run_id": self.run_id,
+            "reason": item.reason[:300], "at": now_iso(), "run_id": self.run_id,
             "case_name": self.case_name, "report_id": item.report_id})
 
     def site(self, item: SiteDoneItem) -> None:

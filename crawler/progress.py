@@ -2,7 +2,11 @@
 
 ``SiteBudgetMiddleware`` (downloader middleware, last in ``process_request``) lets at most
 ``MERCHINTEL_MAX_PAGES`` requests per site go out — pages, same-site scripts and redirect
-hops alike — and refuses a redirect back to a URL already in the request's chain.
+hops alike — and refuses a redirect back to a URL already in the request's chain.  It also
+holds each site to ``MERCHINTEL_SITE_SECONDS`` of wall-clock time from its first request
+(a request's download timeout is cut to what is left), and once a request of a site has
+timed out, later timeouts of that site are not retried (a tarpit costs one timeout per
+page, not two).
 
 ``CrawlProgress`` (extension) prints ``sites 3/10 · pages 45 · identifiers 12 · errors 4 ·
 refused 2`` to stderr every ``MERCHINTEL_PROGRESS_INTERVAL`` seconds (overwriting the
@@ -30,7 +34,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class BudgetExhausted(IgnoreRequest):
-    """The site's page budget is spent: the request is dropped (not an error)."""
+    """The site's page budget is spent: the request is dropped (not an error).
+
+    ``kind``: ``budget`` (pages) or ``site_time`` (wall-clock; stored as an errors row)."""
+
+    def __init__(self, message: str, kind: str = "budget"):
+        super().__init__(message)
+        self.kind = kind
 
 
 class RedirectLoop(IgnoreRequest):
@@ -38,19 +48,41 @@ class RedirectLoop(IgnoreRequest):
 
 
 class SiteBudgetMiddleware:
-    def __init__(self, max_pages: int):
+    def __init__(self, max_pages: int, site_seconds: float = 0.0):
         self.max_pages = max_pages
+        self.site_seconds = site_seconds
         self.used: Counter[str] = Counter()
+        self.started: dict[str, float] = {}
+        self.timed_out: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        mw = cls(crawler.settings.getint("MERCHINTEL_MAX_PAGES", default("max_pages")))
+        s = crawler.settings
+        mw = cls(s.getint("MERCHINTEL_MAX_PAGES", default("max_pages")), s.getfloat("MERCHINTEL_SITE_SECONDS", default("site_seconds")))
         crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
         return mw
 
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         if isinstance(item, SiteDoneItem):
-            self.used.pop(item.domain, None)   # a finished site sends no more requests
+            # a finished site sends no more requests
+            self.used.pop(item.domain, None)
+            self.started.pop(item.domain, None)
+            self.timed_out.discard(item.domain)
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        """Runs before RetryMiddleware's: a timeout on a site that already timed out is final."""
+        from crawler.transport import headers_refused
+
+        if headers_refused(exception) is not None:
+            request.meta["dont_retry"] = True   # a header bomb is an answer, not a glitch
+            return None
+        name = type(exception).__name__
+        site = request.meta.get("site")
+        if site is not None and ("Timeout" in name or "TimedOut" in name):
+            if site in self.timed_out:
+                request.meta["dont_retry"] = True
+            self.timed_out.add(site)
+        return None
 
     def process_request(self, request: Request) -> None:
         chain = request.meta.get("redirect_urls") or ()
@@ -60,6 +92,14 @@ class SiteBudgetMiddleware:
         site = request.meta.get("site")
         if site is None:
             return None
+        if self.site_seconds > 0:
+            now = time.monotonic()
+            left = self.site_seconds - (now - self.started.setdefault(site, now))
+            if left <= 0:
+                raise BudgetExhausted(f"time budget of {self.site_seconds:g} s spent for {site}", "site_time")
+            # a slow drip cannot hold the site past its budget either
+            timeout = request.meta.get("download_timeout")
+            request.meta["download_timeout"] = min(timeout, left) if timeout else left
         if self.used[site] >= self.max_pages:
             raise BudgetExhausted(f"page budget of {self.max_pages} spent for {site}")
         self.used[site] += 1

@@ -115,7 +115,7 @@ TABLES: list[Table] = [
         C("hostnames", str, "JSON list of hostnames seen for it."),
         C("first_crawled", str, "First crawl that reached it (UTC)."),
         C("last_crawled", str, "Last crawl (UTC)."),
-        C("last_status", str, "ok, nxdomain, unreachable, timeout, tls, http_error, refused, parked…"),
+        C("last_status", str, "ok, nxdomain, unreachable, timeout, tls, http_error, refused (SSRF), media_refused, encoding_refused, too_large, headers_refused, parked…"),
         C("final_domain", str, "Registered domain the last crawl ended on after redirects."),
         C("last_run_id", str, "Run of the last crawl."),
     ), pk="domain"),
@@ -357,7 +357,7 @@ TABLES += [
         C("key", str, "row_key(domain, first_run_id)."),
         C("domain", str, "Registered domain."),
         C("fingerprint", str, "Hash of the state columns below (same hash: same state)."),
-        C("status", str, "ok, nxdomain, unreachable, timeout, tls, http_error, refused, parked…"),
+        C("status", str, "ok, nxdomain, unreachable, timeout, tls, http_error, refused (SSRF), media_refused, encoding_refused, too_large, headers_refused, parked…"),
         C("parked_reason", str, "Parked/suspended/seized phrase found on the page, if any."),
         C("final_domain", str, "Registered domain the crawl ended on after redirects."),
         C("identifiers", str, "JSON sorted list of kind:value seen on its pages in that crawl."),
@@ -422,8 +422,10 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
         if readonly:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
         else:
-            if path.parent and not path.parent.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                # a mistyped --db must not create directories without a word
+                raise StoreError(f"the directory of database {path} does not exist; create {path.parent} "
+                                 f"first or pass another --db.")
             conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         if not readonly:
@@ -446,6 +448,8 @@ def _setup_with_retry(db: sqlite_utils.Database, *, seconds: float = 30.0) -> No
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            # a row deleted later leaves no copy of its bytes in free pages (first law)
+            db.execute("PRAGMA secure_delete=ON")
             if _schema_complete(db):
                 return
             # Check-then-create must happen under the write lock, or two processes opening

@@ -27,6 +27,7 @@ NEVER_MEDIA_BODY_MW = "crawler.never_media.NeverMediaBodyMiddleware"
 SSRF_MW = "crawler.ssrf.SSRFMiddleware"
 BUDGET_MW = "crawler.progress.SiteBudgetMiddleware"
 RESOLVER = "crawler.resolver.GuardedResolver"
+HANDLER = "crawler.transport.GuardedHTTP11DownloadHandler"
 REQUIRED_MIDDLEWARES = (NEVER_MEDIA_MW, NEVER_MEDIA_BODY_MW, SSRF_MW)
 
 DOWNLOADER_MIDDLEWARES = {
@@ -41,6 +42,9 @@ DOWNLOADER_MIDDLEWARES = {
     # merchintel follows meta refresh itself: the refreshing page is evidence too.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
 }
+# Scrapy's HTTP/1.1 handler (the never-media signals) whose stopped downloads abort the
+# connection with a reset and whose response headers are capped (crawler/transport.py).
+DOWNLOAD_HANDLERS = {"http": HANDLER, "https": HANDLER}
 METAREFRESH_ENABLED = False
 HTTPCACHE_ENABLED = False            # a body cache would persist media: never
 MEDIA_ALLOW_REDIRECTS = False
@@ -94,7 +98,7 @@ LOGSTATS_INTERVAL = 0
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
-# --- merchintel's own (defaults of crawler/config.py SETTINGS; the rest are engine knobs) ---------------------------------------------------------------------
+# --- merchintel's own (defaults from crawler/config.py SETTINGS; the rest are engine knobs) ---
 MERCHINTEL_ALLOW_PRIVATE = default("allow_private")
 MERCHINTEL_NAMESERVERS = default("nameservers")
 MERCHINTEL_SSRF_ALLOW = default("ssrf_allow")
@@ -104,6 +108,9 @@ MERCHINTEL_CASE = default("case")
 MERCHINTEL_DEPTH = default("depth")
 MERCHINTEL_MAX_PAGES = default("max_pages")
 MERCHINTEL_MAX_SCRIPT_BYTES = default("max_script_bytes")
+MERCHINTEL_MAX_HEADER_BYTES = default("max_header_bytes")  # status line + headers of one response
+MERCHINTEL_MAX_HEADERS = default("max_headers")
+MERCHINTEL_SITE_SECONDS = default("site_seconds")         # wall-clock budget of one site's crawl
 MERCHINTEL_TEXT_CAP = default("text_cap")
 MERCHINTEL_DEFAULT_REGION = default("default_region")
 MERCHINTEL_RUN_ID = None
@@ -118,7 +125,7 @@ MERCHINTEL_ANALYSIS_WORKERS = "auto"
 
 def _defaults() -> dict[str, Any]:
     return {k: v for k, v in globals().items() if k.isupper() and not k.startswith("_")
-            and k not in ("NEVER_MEDIA_MW", "NEVER_MEDIA_BODY_MW", "SSRF_MW", "BUDGET_MW", "RESOLVER",
+            and k not in ("NEVER_MEDIA_MW", "NEVER_MEDIA_BODY_MW", "SSRF_MW", "BUDGET_MW", "RESOLVER", "HANDLER",
                           "REQUIRED_MIDDLEWARES")}
 
 
@@ -138,6 +145,9 @@ def build_settings(cfg: Any, **extra: Any) -> dict[str, Any]:
         "MERCHINTEL_MAX_PAGES": int(cfg.max_pages),
         "MERCHINTEL_MAX_SCRIPT_BYTES": int(cfg.max_script_bytes),
         "MERCHINTEL_TEXT_CAP": int(cfg.text_cap),
+        "MERCHINTEL_MAX_HEADER_BYTES": int(cfg.max_header_bytes),
+        "MERCHINTEL_MAX_HEADERS": int(cfg.max_headers),
+        "MERCHINTEL_SITE_SECONDS": float(cfg.site_seconds),
         "MERCHINTEL_DEFAULT_REGION": cfg.default_region,
         "DOWNLOAD_MAXSIZE": int(cfg.max_body_bytes),
         "DOWNLOAD_TIMEOUT": float(cfg.timeout),
@@ -177,10 +187,11 @@ def check_first_law(settings: Any) -> None:
     if hasattr(handlers, "copy_to_dict"):
         handlers = handlers.copy_to_dict()
     for scheme in ("http", "https"):
-        if handlers.get(scheme) not in (None, "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"):
-            raise ConfigError(f"DOWNLOAD_HANDLERS[{scheme!r}] is {handlers[scheme]!r}: only Scrapy's "
-                              f"HTTP/1.1 handler sends the headers/bytes signals the never-media layers "
-                              f"need; remove it from DOWNLOAD_HANDLERS.")
+        handler = handlers.get(scheme)
+        if handler != HANDLER and not (isinstance(handler, type) and handler.__name__ == "GuardedHTTP11DownloadHandler"):
+            raise ConfigError(f"DOWNLOAD_HANDLERS[{scheme!r}] is {handler!r}: only {HANDLER} sends the "
+                              f"headers/bytes signals the never-media layers need, aborts refused downloads "
+                              f"and caps headers; set DOWNLOAD_HANDLERS[{scheme!r}] = {HANDLER!r}.")
 
 
 def make_offline() -> None:

@@ -28,7 +28,8 @@ from crawler.schema import OBSERVATIONS, PAGES, SITES, SITE_STATES, dumps, row_k
 from graph.redirect_services import is_redirect_service
 
 # Statuses that mean "the site is gone" for site_down and reappeared hops.
-DEAD_STATUSES = frozenset({"nxdomain", "unreachable", "timeout", "tls", "http_error", "refused", "parked"})
+DEAD_STATUSES = frozenset({"nxdomain", "unreachable", "timeout", "tls", "http_error", "refused", "parked",
+                           "media_refused", "encoding_refused", "too_large", "headers_refused"})
 ENRICH_SOURCES = ("dns", "whois", "rdap")
 INFRA_STATE_KINDS = ("ip", "nameserver", "registrar")
 

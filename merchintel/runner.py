@@ -18,7 +18,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler import schema
+from crawler import never_media, schema
 from crawler.clock import now_iso
 from crawler.config import Config
 from crawler.inputs import InputProblem, Report
@@ -128,15 +128,16 @@ def summarize(cfg: Config, run_id: str, stats: dict[str, Any], *, input_name: st
                                  [run_id]).fetchall())
     finally:
         db.conn.close()
-    refused_sites = statuses.get("refused", 0)
+    refused = ("refused", *never_media.SITE_STATUS.values())   # ssrf, media, encoding, size, headers
+    refused_sites = sum(statuses.get(k, 0) for k in refused)
     crawled = statuses.get("ok", 0) + statuses.get("parked", 0)
     return {
         "run_id": run_id, "db": str(cfg.db), "case": cfg.case, "input": input_name,
         "reports": reports, "skipped_reports": skipped, "input_problems": problems,
         "sites": stats.get("sites_total", 0), "sites_crawled": crawled, "sites_refused": refused_sites,
-        "sites_failed": sum(v for k, v in statuses.items() if k not in ("ok", "parked", "refused")),
+        "sites_failed": sum(v for k, v in statuses.items() if k not in ("ok", "parked", *refused)),
         "site_status": statuses, "pages": pages, "identifiers": idents, "identifiers_by_kind": by_kind,
-        "refused_urls": errors.get("media", 0) + errors.get("ssrf", 0), "errors": errors,
+        "refused_urls": sum(errors.get(k, 0) for k in ("media", "ssrf", "encoding", "headers")), "errors": errors,
     }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import heapq
 import multiprocessing
 import os
 import pickle
@@ -80,11 +81,14 @@ class SiteState:
     parked: str | None = None    # parked, for_sale, expired, suspended, seized (start page says so)
     seen: set[str] = field(default_factory=set)
     done: bool = False
+    issued: int = 0              # requests created for the site (the page budget, spider side)
+    started: float | None = None  # monotonic time of the site's first request
 
 
 def _status_from_error(kind: str) -> str:
     return {"nxdomain": "nxdomain", "timeout": "timeout", "dns_timeout": "timeout", "tls": "tls",
-            "http_status": "http_error", "media": "refused", "ssrf": "refused"}.get(kind, "unreachable")
+            "http_status": "http_error", "ssrf": "refused", "site_time": "timeout",
+            **never_media.SITE_STATUS}.get(kind, "unreachable")
 
 
 def _url_key(url: str) -> str:
@@ -110,6 +114,8 @@ class ReportedSiteSpider(Spider):
         self._active = 0          # sites started and not finished
         self.max_active = 32
         self.analyzer: AnalysisWorker | None = None   # the page-analysis worker process, if any
+        self.max_pages = 50
+        self.site_seconds = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportedSiteSpider:
@@ -119,6 +125,7 @@ class ReportedSiteSpider(Spider):
         s = crawler.settings
         spider.max_depth = s.getint("MERCHINTEL_DEPTH", default("depth"))
         spider.max_pages = s.getint("MERCHINTEL_MAX_PAGES", default("max_pages"))
+        spider.site_seconds = s.getfloat("MERCHINTEL_SITE_SECONDS", default("site_seconds"))
         spider.max_script_bytes = s.getint("MERCHINTEL_MAX_SCRIPT_BYTES", default("max_script_bytes"))
         spider.text_cap = s.getint("MERCHINTEL_TEXT_CAP", default("text_cap"))
         spider.default_region = s.get("MERCHINTEL_DEFAULT_REGION")
@@ -156,6 +163,9 @@ class ReportedSiteSpider(Spider):
             meta["proxy"] = self.proxy
         headers = {"Referer": referer} if referer else None
         site.pending += 1
+        site.issued += 1
+        if site.started is None:
+            site.started = time.monotonic()
         site.seen.add(_url_key(url))
         return Request(url, callback=self.parse, errback=self.on_error, meta=meta, headers=headers,
                        priority=priority, dont_filter=True)   # the spider dedupes per site itself
@@ -188,6 +198,13 @@ class ReportedSiteSpider(Spider):
             for request in requests:
                 yield request
 
+    def _budget_left(self, site: SiteState) -> int:
+        """Requests the site may still get: its page budget, none once its time budget is spent."""
+        if self.site_seconds > 0 and site.started is not None \
+                and time.monotonic() - site.started >= self.site_seconds:
+            return 0
+        return self.max_pages - site.issued
+
     def _priority(self, url: str, depth: int, bonus: int | None = None) -> int:
         """Shallower first; a contact/payment-like link (``link_bonus``) first within a depth."""
         if bonus is None:
@@ -212,9 +229,10 @@ class ReportedSiteSpider(Spider):
             out.extend(self._release(site))
         return out
 
-    async def _analyze(self, text: str, url: str, kind: str, want_parked: bool) -> PageAnalysis:
+    async def _analyze(self, text: str, url: str, kind: str, want_parked: bool, max_links: int = 0
+                       ) -> PageAnalysis:
         """``analyze_page`` in the worker process when there is one, else here."""
-        args = (text, url, kind, self.default_region, self.text_cap, want_parked)
+        args = (text, url, kind, self.default_region, self.text_cap, want_parked, max_links)
         worker = self.analyzer
         if worker is not None:
             try:
@@ -256,7 +274,9 @@ class ReportedSiteSpider(Spider):
         else:
             kind = "text"
         want_parked = depth == 0 and resource == "page" and 200 <= response.status < 300
-        a = await self._analyze(text, response.url, kind, want_parked)
+        # the best links the page can still add: what the budget leaves, plus those already seen
+        max_links = max(0, self._budget_left(site)) + len(site.seen) + 1
+        a = await self._analyze(text, response.url, kind, want_parked, max_links)
         del text
         for what in a.failed:
             self.logger.warning("%s failed on %s", what, response.url)
@@ -301,7 +321,7 @@ class ReportedSiteSpider(Spider):
         # an HTTP redirect, also across sites, through every never-media/SSRF/budget layer.
         hops = ([(refresh, "meta_refresh")] if refresh else []) + [(t, "js") for t in js_targets[:1]]
         for target, how in hops:
-            if len(chain) >= MAX_REFRESH_HOPS:
+            if len(chain) >= MAX_REFRESH_HOPS or self._budget_left(site) <= 0:
                 break
             target = urljoin(response.url, target)
             if urlsplit(target).scheme not in ("http", "https") or _url_key(target) == _url_key(response.url):
@@ -315,23 +335,29 @@ class ReportedSiteSpider(Spider):
                 out.append(self._request(target, site, depth=depth, report_id=report_id,
                                          chain=[*chain, hop], referer=response.url,
                                          priority=self._priority(target, depth) + 50))
-        for src, src_domain in scripts:
-            if src_domain == final_domain and _url_key(src) not in site.seen:
-                out.append(self._request(src, site, depth=depth, resource="script", report_id=report_id,
-                                         referer=response.url, priority=self._priority(src, depth) + 5))
+        # Links are taken lazily, best first, only while the site's page budget lasts: no
+        # Request object exists for a link past it (a page of 290,000 links costs 50 at most).
+        left = self._budget_left(site)
+        if left <= 0:
+            return out
+        candidates = [(self._priority(src, depth) + 5, src, "script") for src, src_domain in scripts
+                      if src_domain == final_domain and _url_key(src) not in site.seen]
         if depth < self.max_depth:
-            # Ranked here, not only in the scheduler: the engine starts downloads while a
-            # callback's output is still being enqueued, so the order of the output counts.
-            ranked = []
-            for url, domain, bonus in links:   # media-looking URLs were left out by analyze_page
-                if domain != final_domain or url in site.seen:
-                    continue
-                site.seen.add(url)
-                ranked.append((self._priority(url, depth + 1, bonus), url))
-            ranked.sort(key=lambda pu: -pu[0])
-            for priority, url in ranked:
-                out.append(self._request(url, site, depth=depth + 1, report_id=report_id,
-                                         referer=response.url, priority=priority))
+            # media-looking URLs were left out by analyze_page
+            candidates += [(self._priority(url, depth + 1, bonus), url, "page") for url, domain, bonus in links
+                           if domain == final_domain and url not in site.seen]
+        # Ranked here, not only in the scheduler: the engine starts downloads while a
+        # callback's output is still being enqueued, so the order of the output counts.
+        taken: set[str] = set()
+        for priority, url, resource in heapq.nlargest(left + 8, candidates, key=lambda c: c[0]):
+            if len(taken) >= left:
+                break
+            if _url_key(url) in site.seen or url in taken:
+                continue
+            taken.add(url)
+            site.seen.add(url)
+            out.append(self._request(url, site, depth=depth + (resource == "page"), resource=resource,
+                                     report_id=report_id, referer=response.url, priority=priority))
         return out
 
     def on_error(self, failure: Any) -> list[Any]:
@@ -343,7 +369,9 @@ class ReportedSiteSpider(Spider):
             if kind != "budget":
                 if h := hostname(request.url):
                     site.hostnames.add(h)
-                url = (request.meta.get("redirect_urls") or [request.url])[0] if kind != "media" else request.url
+                # a refused response is stored under the hop that sent it
+                url = request.url if kind in never_media.SITE_STATUS else \
+                    (request.meta.get("redirect_urls") or [request.url])[0]
                 out.append(self._error(url, site, stage, kind, reason, request.meta.get("report_id")))
                 if request.meta.get("mi_depth") == 0 and not request.meta.get("chain"):
                     site.start_errors.append(kind)
@@ -413,11 +441,12 @@ class PageAnalysis:
 
 
 def analyze_page(text: str, url: str, kind: str, default_region: str | None, text_cap: int,
-                 want_parked: bool) -> PageAnalysis:
+                 want_parked: bool, max_links: int = 0) -> PageAnalysis:
     """Extractors, page meta, links, visible text and parked verdict of one decoded page.
 
     Pure and picklable both ways, so it runs the same in the crawl process or in the
-    analysis worker.  ``kind`` is ``html``, ``text``, ``js`` or ``json``.
+    analysis worker.  ``kind`` is ``html``, ``text``, ``js`` or ``json``.  ``max_links``
+    (0: all): only that many links are returned, the best ranked first-come.
     """
     page = Page(text, url=url, content_type=kind, default_region=default_region)
     failed: list[str] = []
@@ -442,8 +471,10 @@ def analyze_page(text: str, url: str, kind: str, default_region: str | None, tex
         # Ranked and screened here (in the worker when there is one), so the crawl process
         # only compares domains: never-media layer a drops media-looking URLs before any
         # request object exists; the anchor's text is read only when the URL does not rank it.
-        links = [(u, d, link_bonus(parts, anchor)) for u, d, parts, anchor in raw_links
-                 if not never_media.media_url_reason(u)]
+        own = registered_domain(url)   # only same-site links are followed; ranked once here
+        ranked = ((u, d, link_bonus(parts, anchor)) for u, d, parts, anchor in raw_links
+                  if d == own and not never_media.media_url_reason(u))
+        links = heapq.nlargest(max_links, ranked, key=lambda link: link[2]) if max_links else list(ranked)
     if page_meta.get("linked_domains"):
         linked.update(page_meta["linked_domains"])
     visible = page.visible_text if kind in ("html", "text") else ""   # scripts: not visible text

@@ -56,7 +56,9 @@ def test_worker_answers_like_in_process_and_exits_on_close():
     assert [_key(a) for a in got] == [_key(a) for a in want]
     first = got[0]
     assert first.js_targets == ["https://shop-a.ru/"] and first.refresh == "http://shop-a.se/next.html"
-    assert [u.rsplit("/", 1)[1] for u, *_ in first.links] == ["contact.html", "p1.html", "x"]
+    # only same-site links come back (the only ones followed); other.se is a linked domain
+    assert [u.rsplit("/", 1)[1] for u, *_ in first.links] == ["contact.html", "p1.html"]
+    assert "other.se" in first.linked_domains
     assert got[1].parked and not got[0].parked
     assert not worker.proc.is_alive()
 

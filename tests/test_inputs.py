@@ -111,3 +111,60 @@ def test_report_key_is_stable_and_case_scoped():
     (r,), _ = parse_lines(["http://shop-a.se/"], "x")
     assert r.key("c1") == r.key("c1") != r.key("c2")
     assert r.domain == "shop-a.se"
+
+
+# ---- issue 9: a hostile input ------------------------------------------------------------
+def test_a_huge_line_is_named_with_its_number_and_skipped_without_being_held(tmp_path):
+    import tracemalloc
+    f = tmp_path / "in.txt"
+    with open(f, "wb") as out:
+        out.write(b"http://shop-a.se/\n")
+        out.write(b"http://shop-b.se/" + b"a" * (30 * 1024 * 1024) + b"\n")   # 30 MB, one line
+        out.write(b"http://shop-c.se/\n")
+    tracemalloc.start()
+    try:
+        name, reports, problems = read_input(str(f), max_line_bytes=8192)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [r.url for r in reports] == ["http://shop-a.se/", "http://shop-c.se/"]
+    assert [r.line_no for r in reports] == [1, 3]
+    assert problems[0].message == ("in.txt line 2: a line of 31457298 bytes is longer than the limit of 8192 "
+                                   "(MERCHINTEL_MAX_LINE_BYTES); skipped.")
+    assert peak < 2 * 1024 * 1024, f"reading held {peak} bytes"
+
+
+def test_the_line_limit_is_a_setting(tmp_path, monkeypatch):
+    f = tmp_path / "in.txt"
+    f.write_text("http://shop-a.se/" + "x" * 100 + "\nhttp://shop-b.se/\n")
+    monkeypatch.setenv("MERCHINTEL_MAX_LINE_BYTES", "64")
+    _, reports, problems = read_input(str(f))
+    assert [r.url for r in reports] == ["http://shop-b.se/"] and problems[0].line_no == 1
+
+
+def test_an_unterminated_csv_quote_is_an_error_of_its_line_and_the_rest_is_read(tmp_path):
+    f = tmp_path / "in.csv"
+    f.write_text('url,report_id\nhttp://shop-a.se/,R-1\n"http://shop-b.se/,R-2\nhttp://shop-c.se/,R-3\n'
+                 'http://shop-d.se/,"R-4\n', encoding="utf-8")
+    _, reports, problems = read_input(str(f))
+    assert [(r.url, r.report_id, r.line_no) for r in reports] == [("http://shop-a.se/", "R-1", 2),
+                                                                   ("http://shop-c.se/", "R-3", 4)]
+    assert [p.line_no for p in problems] == [3, 5]
+    assert problems[0].message == ('in.csv line 3: ""http://shop-b.se/,R-2" is not a valid CSV row '
+                                   '(unexpected end of data; a quote left open?); skipped.')
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202d", "\u2066", "\u200b", "\u200f", "\ufeff", "\u00ad", "\u3164"])
+def test_urls_with_bidi_or_invisible_characters_are_refused(char):
+    url, why = check_url(f"http://shop-a.se/{char}gpj.exe")
+    assert url is None and f"U+{ord(char):04X}" in why and "display as another" in why
+    url, why = check_url(f"http://shop{char}-a.se/")
+    assert url is None
+
+
+def test_a_bidi_url_in_the_input_is_named_visibly(tmp_path):
+    f = tmp_path / "in.txt"
+    f.write_text("http://shop-a.se/\u202egpj.html\n", encoding="utf-8")
+    _, reports, problems = read_input(str(f))
+    assert not reports
+    assert "<U+202E>" in problems[0].message and "\u202e" not in problems[0].message

@@ -48,6 +48,11 @@ def crawler_for(**overrides):
     ("http://shop-a.se/p%2Ephoto.PNG", "image"),
     ("http://shop-a.se/download.php?file=clip.mp4", "video"),
     ("http://shop-a.se/img.php?src=/x/a.jpg&w=3", "image"),
+    ("http://shop-a.se/x.jpg%3Fa", "image"),            # an encoded "?" a lax server splits on
+    ("http://shop-a.se/video.mp4.", "video"),           # a trailing dot many servers ignore
+    ("http://shop-a.se/video.mp4%2E%2E", "video"),
+    ("http://shop-a.se/clip.MP4%20", "video"),
+    ("http://shop-a.se/x.png%23frag", "image"),
 ])
 def test_media_urls_are_refused(url, group):
     reason = media_url_reason(url)
@@ -248,13 +253,13 @@ def test_body_sniffed_on_the_stream_is_not_sniffed_twice_but_a_redirect_hop_is()
             body_length=len(first), request=req)
     assert _signal(crawler, signals.bytes_received, data=first, request=req) is None
     calls = []
-    real = never_media.sniff_reason
+    real = never_media.body_reason
 
     def counting(*args, **kwargs):
         calls.append(args[0][:12])
         return real(*args, **kwargs)
 
-    never_media.sniff_reason = counting
+    never_media.body_reason = counting
     try:
         page = HtmlResponse(req.url, body=first, headers={"Content-Type": "text/html"})
         assert body_mw.process_response(req, page) is page
@@ -269,7 +274,7 @@ def test_body_sniffed_on_the_stream_is_not_sniffed_twice_but_a_redirect_hop_is()
         with pytest.raises(MediaRefused, match="PNG"):
             body_mw.process_response(req, again)
     finally:
-        never_media.sniff_reason = real
+        never_media.body_reason = real
     assert len(calls) == 2
 
 
@@ -300,6 +305,9 @@ def test_gzip_bomb_stops_at_the_cap_with_bounded_memory():
     ({"DOWNLOADER_MIDDLEWARES": {"crawler.ssrf.SSRFMiddleware": None}}, "SSRFMiddleware"),
     ({"TWISTED_DNS_RESOLVER": "scrapy.resolver.CachingThreadedResolver"}, "TWISTED_DNS_RESOLVER"),
     ({"DOWNLOAD_HANDLERS": {"https": "scrapy.core.downloader.handlers._httpx.HttpxDownloadHandler"}},
+     "DOWNLOAD_HANDLERS"),
+    # Scrapy's own handler lacks the reset-on-stop and the header caps
+    ({"DOWNLOAD_HANDLERS": {"http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}},
      "DOWNLOAD_HANDLERS"),
 ])
 def test_first_law_settings_refuse_to_start(override, setting):
@@ -352,3 +360,137 @@ def test_cookie_middleware_suffix_list_is_offline():
 def test_meta_refresh_targets(content, target):
     from spiders.reported import meta_refresh_target
     assert meta_refresh_target(content) == target
+
+
+# ---- issue 9: decode-then-sniff in the stream, every chunk --------------------------------
+import brotli  # noqa: E402
+import zlib  # noqa: E402
+
+from crawler.never_media import BodySniffer, body_reason, chunk_reason, encoding_reason  # noqa: E402
+
+try:
+    from backports import zstd
+except ImportError:  # pragma: no cover
+    from compression import zstd
+
+ENCODE = {"gzip": gzip.compress, "x-gzip": gzip.compress, "deflate": zlib.compress,
+          "br": brotli.compress, "zstd": zstd.compress}
+NOISE = __import__("random").Random(9).randbytes(200_000)   # incompressible, like entropy-coded media
+JPEG = MEDIA_HEADS["jpeg"] + NOISE
+HTML = b"<!doctype html><html><body>" + "<p>Smörgås, ring 070-123 45 67</p>".encode() * 4000 + b"</body></html>"
+
+
+def _stream(sniffer, data, chunk=16384):
+    """Feed like the HTTP handler: the refusal and how many raw bytes were fed until then."""
+    for i in range(0, len(data), chunk):
+        if refusal := sniffer.feed(data[i:i + chunk]):
+            return refusal, i + chunk
+    return sniffer.finish(), len(data)
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODE))
+def test_encoded_media_is_refused_at_the_first_decoded_chunk(encoding):
+    data = ENCODE[encoding](JPEG)
+    refusal, fed = _stream(BodySniffer([encoding], "text/html", max_bytes=5_000_000), data)
+    assert refusal == ("media", "JPEG image magic bytes"), refusal
+    assert fed <= 16384 < len(data)
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODE))
+def test_encoded_text_passes_whole(encoding):
+    refusal, fed = _stream(BodySniffer([encoding], "text/html", max_bytes=5_000_000), ENCODE[encoding](HTML))
+    assert refusal is None
+
+
+def test_stacked_encodings_are_decoded_in_reverse_order():
+    data = brotli.compress(gzip.compress(b"<html>" + b"x" * 100 + MEDIA_HEADS["png"] + NOISE))
+    refusal, _ = _stream(BodySniffer(["gzip", "br"], "text/html"), data)
+    assert refusal and refusal[0] == "media"
+
+
+def test_raw_deflate_and_a_second_gzip_member_are_decoded():
+    raw = zlib.compressobj(6, zlib.DEFLATED, -15)
+    data = raw.compress(JPEG) + raw.flush()
+    assert _stream(BodySniffer(["deflate"]), data)[0][0] == "media"
+    two = gzip.compress(HTML[:5000]) + gzip.compress(b"<p>" + MEDIA_HEADS["gif"] + NOISE)
+    assert _stream(BodySniffer(["gzip"]), two)[0][0] == "media"
+
+
+def test_a_gzip_bomb_stops_at_the_cap_in_the_stream_with_bounded_memory():
+    from fakeweb.http import gzip_bomb
+
+    bomb = gzip_bomb(64 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        refusal, _ = _stream(BodySniffer(["gzip"], "text/html", max_bytes=1_000_000), bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert refusal[0] == "size" and "1000000" in refusal[1]
+    assert peak < 4 * 1024 * 1024, peak
+
+
+def test_garbage_under_a_declared_encoding_is_refused_not_trusted():
+    refusal, _ = _stream(BodySniffer(["gzip"]), b"\x1f\x8b\x08\x00" + NOISE)
+    assert refusal[0] == "encoding"
+    refusal, _ = _stream(BodySniffer(["gzip"]), gzip.compress(HTML[:3000]) + b"PK\x03\x04 trailing")
+    assert refusal[0] == "encoding"
+
+
+@pytest.mark.parametrize("values, names, refused", [
+    ([b"gzip"], ["gzip"], False),
+    ([b"identity, gzip"], ["gzip"], False),
+    ([b"GZIP", b"br"], ["gzip", "br"], False),
+    ([b"identity"], [], False),
+    ([b"x-unknown"], ["x-unknown"], True),
+    ([b"compress"], ["compress"], True),
+    ([b"gzip, gzip, gzip"], ["gzip", "gzip", "gzip"], True),
+])
+def test_encodings_that_cannot_be_decoded_in_the_stream_are_refused(values, names, refused):
+    got, reason = encoding_reason(values)
+    assert got == names and bool(reason) == refused
+
+
+def test_an_unknown_encoding_is_stopped_at_the_headers():
+    crawler = crawler_for()
+    mw = build_from_crawler(NeverMediaMiddleware, crawler)  # noqa: F841 (signals hold weak refs)
+    req = Request("http://shop-a.se/x.html")
+    stop = _signal(crawler, signals.headers_received,
+                   headers=Headers({"Content-Type": "text/html", "Content-Encoding": "x-unknown"}),
+                   body_length=1_000_000, request=req)
+    assert stop is not None and req.meta["never_media_kind"] == "encoding"
+
+
+@pytest.mark.parametrize("offset", [700, 4095, 16383, 16384, 70_001])
+def test_media_after_text_is_refused_at_any_offset(offset):
+    body = (b"<html><body>" + b"<p>text</p>" * 10_000)[:offset] + MEDIA_HEADS["png"] + NOISE
+    refusal, fed = _stream(BodySniffer([], "text/html"), body)
+    assert refusal and refusal[0] == "media"
+    assert fed <= offset + 2 * 16384
+
+
+@pytest.mark.parametrize("tail", [
+    b"7z\xbc\xaf\x27\x1c" + b"MERCHINTEL-CANARY-x " * 50,      # non-text magic, no NUL after it
+    b"\xff\xd8\xff\xe0" + b"JFIF-looking text " * 50,
+    bytes(range(1, 32)) * 20,                                    # control-byte soup
+    b"GIF89a\x01\x00\x01\x00\x80",
+])
+def test_chunk_reason_finds_binary_where_a_body_turns(tail):
+    assert chunk_reason(b"<p>hello</p>" * 50 + tail) is not None
+
+
+@pytest.mark.parametrize("text", [
+    "<p>Smörgås, räksmörgås, ring 070-123 45 67</p>".encode() * 100,
+    "<p>Größe: 10 €, ÿ ö ü</p>".encode("latin-1", "replace") * 100,     # a latin-1 page
+    b'{"wallet": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "n": [1,2,3]}' * 50,
+    b"<p>GIF89a is a format; %PDF-1.7 too; PK and MZ are letters</p>" * 50,
+    b"<pre>\x1b[1mansi\x1b[0m\x0c form feed \x08 one backspace</pre>" * 3,
+])
+def test_chunk_reason_lets_text_through(text):
+    assert chunk_reason(text) is None
+
+
+def test_a_utf16_page_passes_and_utf16_binary_does_not():
+    page = "\ufeff<html><body>Hej, ring 070-123 45 67</body></html>".encode("utf-16-le") * 50
+    assert body_reason(b"\xff\xfe" + page[2:], declared_type="text/html") is None
+    assert body_reason(b"\xff\xfe" + page[2:200] + NOISE[:4000], declared_type="text/html") is not None

@@ -19,24 +19,23 @@ import lxml.html
 
 from crawler.extractors.regions import region_for
 
+from crawler.extractors.only_text import strip_embedded
+
 CONTEXT_CHARS = 200
 
-# data: URIs (inline images, fonts, archives) are skipped and never copied anywhere.
-# The match stops at a quote, whitespace, ')' or '>' – the ends of an attribute or CSS url().
-DATA_URI_RE = re.compile(r"""data:[a-zA-Z0-9.+/-]*(?:;[^,"'\s)>]*)?,[^"'\s)>]*""", re.IGNORECASE)
-DATA_URI_PLACEHOLDER = "data:,"
-_DATA_SCHEME = re.compile(r"data:", re.IGNORECASE)
+# data: URIs (inline images, fonts, archives), inline <svg> and base64 runs of media are
+# dropped from the page before any extractor sees it (crawler.extractors.only_text parses
+# each to the end of its attribute, CSS url() or payload), so they are never copied anywhere.
 
 
 def strip_data_uris(text: str) -> str:
-    """Replace every ``data:`` URI by ``data:,`` (keeps attribute structure, drops the payload).
+    """Drop every ``data:`` URI, inline ``<svg>`` and base64 run of media (in any form; see
+    crawler.extractors.only_text), keeping the attribute or text around it.
 
     >>> strip_data_uris('<img src="data:image/png;base64,iVBORw0KGgo=">')
-    '<img src="data:,">'
+    '<img src="">'
     """
-    if _DATA_SCHEME.search(text) is None:  # no text.upper(): a copy of every page is costly
-        return text
-    return DATA_URI_RE.sub(DATA_URI_PLACEHOLDER, text)
+    return strip_embedded(text)
 
 
 _WS = re.compile(r"\s+")
@@ -196,8 +195,9 @@ class Page:
         text = self.text or ""
         # The lower-cased copy every family's prefilters use doubles as the data: check.
         low = lower_aligned(text)
-        if "data:" in low:
-            text = DATA_URI_RE.sub(DATA_URI_PLACEHOLDER, text)
+        stripped = strip_embedded(text, low)
+        if stripped is not text:
+            text = stripped
             low = lower_aligned(text)
         self.text = text
         self.__dict__["lower"] = low  # fills the cached_property below

@@ -57,7 +57,7 @@ def crawl(input: str, fmt: str, no_enrich: bool, resume: bool, verbose: int, **o
 
     cfg = config_from(**opts)
     parse_networks(cfg.get("ssrf_allow"))   # a bad setting stops before anything is stored
-    input_name, reports, problems = read_input(input)
+    input_name, reports, problems = read_input(input, max_line_bytes=int(cfg.max_line_bytes))
     for p in problems:
         err(f"Error: {p.message}")
     if not reports and not problems:

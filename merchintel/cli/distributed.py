@@ -36,7 +36,7 @@ def enqueue(input: str, queue: str, fmt: str, **opts: Any) -> None:
 
     cfg = config_from(**opts)
     keys = QueueKeys(check_name(queue, "queue"))
-    input_name, reports, problems = read_input(input)
+    input_name, reports, problems = read_input(input, max_line_bytes=int(cfg.max_line_bytes))
     for p in problems:
         err(f"Error: {p.message}")
     if not reports and not problems:
