@@ -1,4 +1,4 @@
-"""The page-analysis worker (spiders/reported.py AnalysisWorker): same answers as in-process,
+"""The page-analysis worker (crawler/analysis.py AnalysisWorker): same answers as in-process,
 no orphan, a dead worker is noticed."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from spiders.reported import AnalysisWorker, WorkerGone, analysis_workers, analyze_page
+from crawler.analysis import AnalysisWorker, WorkerGone, analysis_workers, analyze_page
 
 SHOP = """<!doctype html><html lang="sv"><head><title>Shop A</title>
 <meta name="description" content="Köp här"><meta http-equiv="refresh" content="5; url=/next.html">
@@ -84,7 +84,7 @@ def test_the_worker_leaves_when_its_parent_is_gone(tmp_path):
     import sys
     pidfile = tmp_path / "pid"
     code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from spiders.reported import AnalysisWorker\n"
+            "from crawler.analysis import AnalysisWorker\n"
             "w = AnalysisWorker.start(); open(%r, 'w').write(str(w.proc.pid)); time.sleep(60)\n"
             % (str(ROOT), str(pidfile)))
     p = subprocess.Popen([sys.executable, "-c", code])
@@ -115,7 +115,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("steps,want", [(0, "done"), (1, RuntimeError)])
 def test_run_now(steps, want):
-    from spiders.reported import _run_now
+    from crawler.analysis import _run_now
 
     class Suspend:
         def __await__(self):

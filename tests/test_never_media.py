@@ -19,7 +19,7 @@ from crawler.extractors.model import Page
 from crawler.never_media import (MediaRefused, NeverMediaBodyMiddleware, NeverMediaMiddleware,
                                  content_type_reason, media_url_reason, sniff_reason)
 from crawler.settings import build_settings, check_first_law, make_offline
-from spiders.reported import _links
+from crawler.extractors.links import page_links as _links
 
 
 def crawler_for(**overrides):
@@ -358,7 +358,7 @@ def test_cookie_middleware_suffix_list_is_offline():
     ("", None),
 ])
 def test_meta_refresh_targets(content, target):
-    from spiders.reported import meta_refresh_target
+    from crawler.extractors.links import meta_refresh_target
     assert meta_refresh_target(content) == target
 
 
