@@ -26,6 +26,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from crawler import settings as crawl_settings
 from crawler.config import default
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from crawler.transport import headers_refused
 
 if TYPE_CHECKING:  # pragma: no cover
     from scrapy import Request
@@ -71,8 +72,6 @@ class SiteBudgetMiddleware:
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
         """Runs before RetryMiddleware's: a timeout on a site that already timed out is final."""
-        from crawler.transport import headers_refused
-
         if headers_refused(exception) is not None:
             request.meta["dont_retry"] = True   # a header bomb is an answer, not a glitch
             return None
