@@ -3,7 +3,7 @@ spread over many sites weigh little or nothing."""
 
 import pytest
 
-from graph import links
+from graph import links, scoring
 from graph.links import is_weak_value
 from graph.scoring import LINK_THRESHOLD, combine, value_weight
 
