@@ -24,7 +24,7 @@ bench: $(STAMP)
 	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done
 
 docs: $(STAMP)
-	$(BIN)/python -m crawler.docs
+	$(BIN)/python -m merchintel.docs
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache demo-out

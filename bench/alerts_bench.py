@@ -109,7 +109,7 @@ def evaluate_child(db_path: str, run: str, now: str) -> None:
     """In a fresh process: one evaluation; prints seconds, peak RSS and alert counts as JSON."""
     from crawler.config import load_config
     from crawler.schema import open_db
-    from graph.alerts import evaluate
+    from merchintel.alerting import evaluate
     db = open_db(db_path)
     cfg = load_config({"db": db_path, "follow_hops": False}, env={}, toml_path=None)
     t0 = time.perf_counter()

@@ -171,7 +171,8 @@ def peak_mb() -> float:
 def worker_merchintel(args) -> dict:
     from crawler.config import load_config
     from crawler.inputs import read_input
-    from crawler.runner import crawl_reports, new_run_id, prepare_run
+    from crawler.clock import new_run_id
+    from merchintel.runner import crawl_reports, prepare_run
     from crawler.settings import EXTENSIONS
 
     tmp = Path(args.tmp)
@@ -292,7 +293,7 @@ def main() -> int:
         print(json.dumps(result))
         return 0
 
-    from crawler.fakeweb import FakeWeb
+    from fakeweb import FakeWeb
 
     tmp = Path(tempfile.mkdtemp(prefix="merchintel-crawl-bench-"))
     web_dir = tmp / "web"

@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.config import load_config  # noqa: E402
 from crawler.dnsconfig import make_resolver  # noqa: E402
-from crawler.fakeweb import FakeWeb  # noqa: E402
-from crawler.fakeweb import dns as fakedns  # noqa: E402
+from fakeweb import FakeWeb  # noqa: E402
+from fakeweb import dns as fakedns  # noqa: E402
 from crawler.schema import SITES, open_db  # noqa: E402
 from enrich import hosting  # noqa: E402
 from enrich.dns import RECORD_TYPES, query_sync  # noqa: E402

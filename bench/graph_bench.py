@@ -87,7 +87,8 @@ def make_store(path: Path, n_sites: int, obs_per_site: int = 10, seed: int = 1) 
 def run_one(path: Path) -> dict:
     """Build graph + clusters from an existing store (in a fresh process: clean peak RSS)."""
     from crawler import schema
-    from graph.build import GraphSource, no_gc
+    from graph.build import GraphSource
+    from graph.clusters import no_gc
     from graph.clusters import compute_clusters
     import networkx as nx
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

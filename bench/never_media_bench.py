@@ -4,7 +4,7 @@
 
 For each class of refused media — typed (an honest image/jpeg), disguised (JPEG bytes as
 text/html), encoded (gzip, deflate, br, zstd, x-unknown), polyglot (700 bytes of text, then
-JPEG) and late polyglot (64 KB of text, then PNG) — a loopback server (crawler.fakeweb.hostile,
+JPEG) and late polyglot (64 KB of text, then PNG) — a loopback server (fakeweb.hostile,
 its send buffer 16 KB) answers RESPONSES start URLs with a SIZE-byte body, and a real
 ``merchintel crawl`` child process crawls them.  Printed per class:
 
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from crawler.fakeweb.hostile import HostileServer, encoded, fake_jpeg, fake_png, send_body, text_page  # noqa: E402
+from fakeweb.hostile import HostileServer, encoded, fake_jpeg, fake_png, send_body, text_page  # noqa: E402
 
 
 def classes(size: int) -> dict[str, object]:
@@ -60,7 +60,7 @@ def run_class(name: str, play: object, responses: int, tmp: Path, index: int) ->
         env = {**os.environ, "PYTHONPATH": str(ROOT), "MERCHINTEL_PROGRESS_INTERVAL": "0",
                "MERCHINTEL_MAX_BODY_BYTES": str(10 * 1024 * 1024)}
         start = time.monotonic()
-        r = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", str(inp), "--db", str(db), "--no-enrich",
+        r = subprocess.run([sys.executable, "-m", "merchintel.cli", "crawl", str(inp), "--db", str(db), "--no-enrich",
                             "--ssrf-allow", "127.0.0.0/8", "--max-pages", str(responses + 5), "--format", "json"],
                            env=env, cwd=tmp, capture_output=True, text=True, timeout=600)
         seconds = time.monotonic() - start

@@ -179,6 +179,11 @@ SETTINGS: tuple[Setting, ...] = (
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
 
+def default(name: str) -> Any:
+    """The default of setting ``name`` (``depth`` -> 2): the one place defaults live."""
+    return SETTINGS_BY_NAME[name].default
+
+
 @dataclass
 class Config:
     values: dict[str, Any] = field(default_factory=dict)

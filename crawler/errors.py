@@ -33,3 +33,7 @@ class LockHeld(MerchintelError):
 
 class EnrichError(MerchintelError):
     pass
+
+
+class ExportError(MerchintelError):
+    """An export cannot be written as asked (unknown cluster, too big for one HTML page)."""

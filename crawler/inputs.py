@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
+from crawler.addresses import literal_ip
+from crawler.config import default, load_config
 from crawler.domains import registered_domain
 from crawler.errors import InputError
 from crawler.schema import row_key
-from crawler.ssrf import literal_ip
 
 CSV_FIELDS = ("url", "report_id", "reported_at", "source", "referrer")
-DEFAULT_MAX_LINE_BYTES = 8192
+DEFAULT_MAX_LINE_BYTES = default("max_line_bytes")
 # Invisible letters (Hangul fillers, braille blank…) that are not format characters (Cf)
 _INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180e\u2800\u17b4\u17b5")
 _HOST_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*"
@@ -280,9 +281,8 @@ def read_input(source: str, stdin: TextIO | None = None, *, max_line_bytes: int 
                ) -> tuple[str, list[Report], list[InputProblem]]:
     """Read INPUT (a path or ``-``), streamed: (input name, reports, problems). Raises InputError.
 
-    ``max_line_bytes``: default MERCHINTEL_MAX_LINE_BYTES from the environment, else 8192."""
+    ``max_line_bytes``: default MERCHINTEL_MAX_LINE_BYTES from the environment, else its default."""
     if max_line_bytes is None:
-        from crawler.config import load_config
         try:
             max_line_bytes = int(load_config({}).max_line_bytes)
         except Exception:

@@ -34,3 +34,17 @@ def kinds() -> dict[str, Kind]:
 def kind(name: str) -> Kind:
     """The Kind row for a name; unknown names are treated as weak, non-personal."""
     return kinds().get(name) or Kind(name, "other", name, "weak", False, "")
+
+
+# The families whose values are money: a payment processor, account or wallet.
+MONEY_FAMILIES = frozenset({"payments", "crypto"})
+
+
+def is_money(name: str) -> bool:
+    """True for payment and crypto kinds (``iban``, ``btc_address``), False for ``phone``."""
+    return kind(name).family in MONEY_FAMILIES
+
+
+def money_kinds() -> frozenset[str]:
+    """Every known kind of a payment or crypto family."""
+    return frozenset(n for n, k in kinds().items() if k.family in MONEY_FAMILIES)

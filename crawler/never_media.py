@@ -30,10 +30,14 @@ Refusals raise ``MediaRefused`` (an IgnoreRequest) or ``StopDownload(fail=True)`
 reason kept in ``request.meta["never_media"]`` and its kind (``media``, ``encoding``,
 ``size``) in ``request.meta["never_media_kind"]``; the spider stores them as ``errors``
 rows of that kind (URL, kind, one-line reason: nothing of the body).
+
+Longer than most modules on purpose: the first law's layers are read and reviewed together,
+in order, as one argument that no media byte gets through.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import weakref
 import zlib
@@ -548,7 +552,6 @@ class BodySniffer:
 
 
 def _wide_decoder(head: bytes, declared_type: str, charset: str) -> Any:
-    import codecs
     name = None
     if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         name = "utf-32"

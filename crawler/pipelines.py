@@ -21,11 +21,13 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from crawler import schema
+from crawler import schema, settings as crawl_settings
+from crawler.clock import now_iso
+from crawler.config import default
+from crawler.domains import registered_domain
 from crawler.extractors.only_text import clean_stored
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
-from crawler.schema import (CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME,
-                            dumps, row_key, utcnow)
+from crawler.schema import CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME, dumps, row_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from scrapy.crawler import Crawler
@@ -119,7 +121,7 @@ class Store:
     # rows
     def page(self, item: PageItem) -> None:
         # every string below is cleaned once, in upsert/upsert_many (_clean), after truncation
-        now = item.fetched_at or utcnow()
+        now = item.fetched_at or now_iso()
         row: dict[str, Any] = {
             "url": item.url, "domain": item.domain, "final_url": item.final_url,
             "redirect_chain": dumps(item.redirect_chain), "status": item.status,
@@ -155,11 +157,11 @@ class Store:
         self.upsert(ERRORS, {
             "key": row_key(item.url, item.stage, item.kind, self.run_id), "url": item.url[:2000],
             "domain": item.domain, "stage": item.stage, "kind": item.kind,
-            "reason": item.reason[:300], "at": utcnow(), "run_id": self.run_id,
+            "reason": item.reason[:300], "at": now_iso(), "run_id": self.run_id,
             "case_name": self.case_name, "report_id": item.report_id})
 
     def site(self, item: SiteDoneItem) -> None:
-        now = utcnow()
+        now = now_iso()
         domains = [(item.domain, item.status, item.final_domain)]
         if item.final_domain and item.final_domain != item.domain:
             domains.append((item.final_domain, item.status, item.final_domain))
@@ -179,7 +181,6 @@ class Store:
 
 
 def schema_domain(url_or_host: str) -> str:
-    from crawler.domains import registered_domain
     return registered_domain(url_or_host)
 
 
@@ -191,8 +192,8 @@ class StorePipeline:
         s = crawler.settings
         self.path = s.get("MERCHINTEL_DB")
         self.run_id = s.get("MERCHINTEL_RUN_ID")
-        self.case_name = s.get("MERCHINTEL_CASE", "default")
-        self.commit_every = s.getint("MERCHINTEL_COMMIT_EVERY", 200)
+        self.case_name = s.get("MERCHINTEL_CASE", default("case"))
+        self.commit_every = s.getint("MERCHINTEL_COMMIT_EVERY", crawl_settings.MERCHINTEL_COMMIT_EVERY)
         self.store: Store | None = None
 
     @classmethod

@@ -23,7 +23,10 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from crawler import settings as crawl_settings
+from crawler.config import default
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from crawler.transport import headers_refused
 
 if TYPE_CHECKING:  # pragma: no cover
     from scrapy import Request
@@ -56,7 +59,7 @@ class SiteBudgetMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
-        mw = cls(s.getint("MERCHINTEL_MAX_PAGES", 50), s.getfloat("MERCHINTEL_SITE_SECONDS", 0.0))
+        mw = cls(s.getint("MERCHINTEL_MAX_PAGES", default("max_pages")), s.getfloat("MERCHINTEL_SITE_SECONDS", default("site_seconds")))
         crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
         return mw
 
@@ -69,8 +72,6 @@ class SiteBudgetMiddleware:
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
         """Runs before RetryMiddleware's: a timeout on a site that already timed out is final."""
-        from crawler.transport import headers_refused
-
         if headers_refused(exception) is not None:
             request.meta["dont_retry"] = True   # a header bomb is an answer, not a glitch
             return None
@@ -118,7 +119,7 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        interval = crawler.settings.getfloat("MERCHINTEL_PROGRESS_INTERVAL", 2.0)
+        interval = crawler.settings.getfloat("MERCHINTEL_PROGRESS_INTERVAL", crawl_settings.MERCHINTEL_PROGRESS_INTERVAL)
         if interval < 0:
             raise NotConfigured("MERCHINTEL_PROGRESS_INTERVAL < 0 switches progress off")
         ext = cls(crawler, interval)

@@ -2,7 +2,7 @@
 
 Each host name is resolved with dnspython (``crawler.dnsconfig.make_resolver``: the
 servers of ``MERCHINTEL_NAMESERVERS`` or the system's), in the reactor's thread pool.
-Every IPv4 address of the answer is checked by ``crawler.ssrf.address_reason``; if any is
+Every IPv4 address of the answer is checked by ``crawler.addresses.address_reason``; if any is
 refused the whole name is refused (a public + a private answer is a rebinding trick), else
 Twisted gets one of the checked addresses and connects to exactly that address.
 
@@ -26,9 +26,9 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
-from crawler.config import Config
+from crawler.addresses import literal_ip, parse_networks, refusal
+from crawler.config import Config, default
 from crawler.dnsconfig import make_resolver
-from crawler.ssrf import literal_ip, parse_networks, refusal
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
@@ -121,7 +121,7 @@ class GuardedResolver:
     @classmethod
     def from_settings_values(cls, reactor: Any, settings: Any) -> Self:
         cfg = Config(values={"nameservers": settings.get("MERCHINTEL_NAMESERVERS") or None,
-                             "dns_timeout": settings.getfloat("MERCHINTEL_DNS_TIMEOUT", 3.0)})
+                             "dns_timeout": settings.getfloat("MERCHINTEL_DNS_TIMEOUT", default("dns_timeout"))})
         return cls(reactor, cfg, allow_private=settings.getbool("MERCHINTEL_ALLOW_PRIVATE"),
                    allow_networks=parse_networks(settings.get("MERCHINTEL_SSRF_ALLOW")))
 

@@ -8,6 +8,9 @@ database written by an older merchintel opens with a newer one.
 Times are ISO-8601 UTC strings (``2026-11-23T12:00:00Z``).  JSON columns hold lists or
 objects encoded with ``json.dumps``.  Column descriptions feed Datasette's metadata
 (``merchintel browse``) and the README.
+
+Longer than most modules on purpose: the table declarations are the store's one
+description, read top to bottom; splitting them would scatter the facts they keep together.
 """
 
 from __future__ import annotations
@@ -15,21 +18,20 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 import sqlite_utils
 
+from crawler.clock import now_iso
 from crawler.errors import StoreError
 
-SCHEMA_VERSION = 1
-
-
-def utcnow() -> str:
-    """Now, as the ISO-8601 UTC string every table uses."""
-    return datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+def table_exists(db: Any, name: str) -> bool:
+    """True if ``name`` is a table or view of ``db``."""
+    return bool(db.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?",
+                           [name]).fetchone())
 
 
 def row_key(*parts: Any) -> str:
@@ -439,7 +441,6 @@ def _setup_with_retry(db: sqlite_utils.Database, *, seconds: float = 30.0) -> No
     Switching to WAL and creating tables need a write lock that SQLite's busy handler does
     not always wait for (two workers opening one new database at the same moment).
     """
-    import time
 
     deadline = time.monotonic() + seconds
     delay = 0.05
@@ -503,10 +504,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         table = db[spec.name]
         if create:
             table.create(spec.column_types, pk=spec.pk, not_null=set(spec.not_null) or None)
-            db[MIGRATIONS].insert({"name": f"create:{spec.name}", "applied_at": utcnow()}, replace=True)
+            db[MIGRATIONS].insert({"name": f"create:{spec.name}", "applied_at": now_iso()}, replace=True)
         for col in cols:
             table.add_column(col.name, col.type)
-            db[MIGRATIONS].insert({"name": f"add:{spec.name}.{col.name}", "applied_at": utcnow()}, replace=True)
+            db[MIGRATIONS].insert({"name": f"add:{spec.name}.{col.name}", "applied_at": now_iso()}, replace=True)
         for ix in indexes:
             table.create_index(list(ix), if_not_exists=True)
 
@@ -524,7 +525,7 @@ def upsert_seen(db: sqlite_utils.Database, table: str, row: dict[str, Any], *, n
                 ) -> None:
     """Upsert a row that carries first_seen/last_seen: first_seen is kept, last_seen moves on."""
     spec = TABLES_BY_NAME[table]
-    now = now or utcnow()
+    now = now or now_iso()
     row = dict(row)
     row.setdefault("last_seen", now)
     pk = spec.pk if isinstance(spec.pk, tuple) else (spec.pk,)

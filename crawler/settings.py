@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import tldextract
+from scrapy.downloadermiddlewares import cookies
+
+from crawler.addresses import parse_networks
+from crawler.config import default
 from crawler.errors import ConfigError
 
 BOT_NAME = "merchintel"
@@ -51,7 +56,7 @@ EXTENSIONS = {
 TELNETCONSOLE_ENABLED = False
 TWISTED_DNS_RESOLVER = RESOLVER      # dnspython + SSRF check at connect time
 DNSCACHE_ENABLED = False             # GuardedResolver caches (TTL-capped) itself
-DOWNLOAD_MAXSIZE = 5_000_000         # MERCHINTEL_MAX_BODY_BYTES; decompression honours it too
+DOWNLOAD_MAXSIZE = default("max_body_bytes")  # MERCHINTEL_MAX_BODY_BYTES; decompression honours it too
 DOWNLOAD_WARNSIZE = 0                # the cap is the message; no second warning
 
 # --- politeness and scope --------------------------------------------------------------
@@ -59,10 +64,10 @@ DOWNLOAD_WARNSIZE = 0                # the cap is the message; no second warning
 # and obeying it would hide exactly the pages (checkout, contact) the report is about.
 ROBOTSTXT_OBEY = False
 COOKIES_ENABLED = True               # age gates set cookies; names are stored, never values
-CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS = default("concurrency")
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0
-DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_TIMEOUT = default("timeout")
 REDIRECT_MAX_TIMES = 10
 HTTPERROR_ALLOW_ALL = True           # 404/500 pages are stored with their status
 RETRY_TIMES = 1
@@ -82,8 +87,7 @@ RETRY_EXCEPTIONS = [
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 DEPTH_LIMIT = 0                      # the spider enforces --depth itself (and counts it)
-USER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-              "Chrome/124.0 Safari/537.36")
+USER_AGENT = default("user_agent")
 # Scrapy runs CONCURRENT_ITEMS asyncio tasks per callback output (100 by default); the
 # pipeline is synchronous SQLite, so a few workers do the same work and keep the output's
 # order (links ranked contact/payment-first are scheduled in that order).
@@ -94,23 +98,23 @@ LOGSTATS_INTERVAL = 0
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
-# --- merchintel's own ---------------------------------------------------------------------
-MERCHINTEL_ALLOW_PRIVATE = False
-MERCHINTEL_NAMESERVERS = None
-MERCHINTEL_SSRF_ALLOW = None
-MERCHINTEL_DNS_TIMEOUT = 3.0
-MERCHINTEL_DB = "./merchintel.sqlite"
-MERCHINTEL_CASE = "default"
-MERCHINTEL_DEPTH = 2
-MERCHINTEL_MAX_PAGES = 50
-MERCHINTEL_MAX_SCRIPT_BYTES = 1_000_000
-MERCHINTEL_MAX_HEADER_BYTES = 65_536  # status line + headers of one response
-MERCHINTEL_MAX_HEADERS = 100
-MERCHINTEL_SITE_SECONDS = 600.0      # wall-clock budget of one site's crawl
-MERCHINTEL_TEXT_CAP = 20_000
-MERCHINTEL_DEFAULT_REGION = None
+# --- merchintel's own (defaults from crawler/config.py SETTINGS; the rest are engine knobs) ---
+MERCHINTEL_ALLOW_PRIVATE = default("allow_private")
+MERCHINTEL_NAMESERVERS = default("nameservers")
+MERCHINTEL_SSRF_ALLOW = default("ssrf_allow")
+MERCHINTEL_DNS_TIMEOUT = default("dns_timeout")
+MERCHINTEL_DB = default("db")
+MERCHINTEL_CASE = default("case")
+MERCHINTEL_DEPTH = default("depth")
+MERCHINTEL_MAX_PAGES = default("max_pages")
+MERCHINTEL_MAX_SCRIPT_BYTES = default("max_script_bytes")
+MERCHINTEL_MAX_HEADER_BYTES = default("max_header_bytes")  # status line + headers of one response
+MERCHINTEL_MAX_HEADERS = default("max_headers")
+MERCHINTEL_SITE_SECONDS = default("site_seconds")         # wall-clock budget of one site's crawl
+MERCHINTEL_TEXT_CAP = default("text_cap")
+MERCHINTEL_DEFAULT_REGION = default("default_region")
 MERCHINTEL_RUN_ID = None
-MERCHINTEL_PROXY = None
+MERCHINTEL_PROXY = default("proxy")
 MERCHINTEL_COMMIT_EVERY = 200        # rows per SQLite transaction
 MERCHINTEL_ACTIVE_SITES = 0          # sites crawled at once; 0 = 2 x CONCURRENT_REQUESTS (min 8)
 MERCHINTEL_PROGRESS_INTERVAL = 2.0   # seconds between progress lines on stderr
@@ -127,7 +131,6 @@ def _defaults() -> dict[str, Any]:
 
 def build_settings(cfg: Any, **extra: Any) -> dict[str, Any]:
     """The Scrapy settings of a crawl: module defaults, then the MERCHINTEL_* values of ``cfg``."""
-    from crawler.ssrf import parse_networks
 
     parse_networks(cfg.get("ssrf_allow"))  # a bad value stops here, naming the setting
     s = _defaults()
@@ -198,8 +201,6 @@ def make_offline() -> None:
     at import time; its first call would download the Public Suffix List.  Replaced by an
     extractor with ``suffix_list_urls=()`` (the snapshot inside tldextract) and no disk cache.
     """
-    import tldextract
-    from scrapy.downloadermiddlewares import cookies
 
     if getattr(cookies._split_domain, "_merchintel_offline", False):
         return

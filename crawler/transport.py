@@ -24,11 +24,14 @@ from scrapy.core.downloader.handlers.http11 import (HTTP11DownloadHandler, _Leni
                                                     _LenientHTTP11ClientProtocol, _LenientHTTPClientParser)
 from twisted.web._newclient import TransportProxyProducer
 
+from crawler.config import default
+
 if TYPE_CHECKING:  # pragma: no cover
     from scrapy.crawler import Crawler
 
-DEFAULT_MAX_HEADER_BYTES = 65_536   # browsers allow 256 KB; a shop page's headers are ~1-4 KB
-DEFAULT_MAX_HEADERS = 100
+# Header caps: crawler/config.py SETTINGS (64 KB; browsers allow 256 KB, a shop page's headers are ~1-4 KB).
+DEFAULT_MAX_HEADER_BYTES = default("max_header_bytes")
+DEFAULT_MAX_HEADERS = default("max_headers")
 RECEIVE_BUFFER = 16_384             # SO_RCVBUF of a crawl connection (the kernel doubles it)
 
 

@@ -13,28 +13,15 @@ ignores all of it.  So a second enrichment over unchanged data sends no query.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
+from crawler.clock import iso
 from crawler.domains import registered_domain
 from crawler.schema import DNS_QUERIES, DNS_RECORDS, ERRORS, dumps, row_key
 from enrich.dns import DNSResult
 
 ERROR_RETRY_SECONDS = 6 * 3600
-_FMT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def now_dt(cfg=None) -> datetime:
-    """The current UTC time, or MERCHINTEL_NOW's (tests and replays)."""
-    try:
-        from crawler.schedule import now
-        return now(cfg)
-    except ImportError:  # pragma: no cover - schedule is part of the package
-        return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime(_FMT)
 
 
 def later(dt: datetime, seconds: float) -> str:

@@ -36,6 +36,8 @@ import ipaddress
 import re
 from typing import Iterable
 
+from crawler.domains import registered_domain
+
 # Origin ASes whose addresses front many unrelated customers. Sources: the operators' own
 # published AS numbers (PeeringDB records), kept deliberately short: a wrong "shared" would
 # weaken real evidence, a missing one only leaves a weak IP link a little stronger.
@@ -137,7 +139,6 @@ def parse_asname(txt: str) -> dict | None:
 
 def _cdn_label(name: str) -> str | None:
     """A registered domain whose own label says CDN (``fakecdn.net``, ``somecdn.io``): heuristic."""
-    from crawler.domains import registered_domain
     reg = registered_domain(name)
     label = reg.split(".", 1)[0]
     return reg if "cdn" in label else None

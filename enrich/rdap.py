@@ -19,9 +19,11 @@ True
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import re
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -125,8 +127,6 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 def _resolving_opener(resolve, context=None) -> urllib.request.OpenerDirector:
     """An opener whose connections look host names up with ``resolve(host) -> address``
     (the configured nameservers) instead of the system's resolver; TLS still checks the name."""
-    import http.client
-    import socket
 
     def address(host: str) -> str:
         try:
@@ -266,7 +266,7 @@ def iso_date(value: Any) -> str | None:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             try:
-                import dateutil.parser
+                import dateutil.parser  # optional extra: not a declared dependency (ImportError below)
                 dt = dateutil.parser.parse(text)
             except (ValueError, OverflowError, ImportError):
                 return None

@@ -10,6 +10,10 @@ does not already hold:
 3. Registration of every domain (RDAP first, WHOIS where RDAP is missing or fails), IP
    networks and autonomous systems over RDAP, in a small thread pool paced per server.
 4. Observations for the graph (source dns/whois/rdap) and the abuse contacts of each site.
+
+Longer than most modules on purpose: the stages share one pass's state (cache, clients,
+pacing, the run id) and read as one pipeline; the protocols themselves live in dns.py,
+hosting.py, rdap.py and whois.py.
 """
 
 from __future__ import annotations
@@ -17,23 +21,25 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
 import dns.resolver
 
+from crawler.clock import iso, new_run_id, now
 from crawler.config import Config, parse_hostports
+from crawler.dnsconfig import make_async_resolver, make_resolver
 from crawler.domains import registered_domain
-from crawler.schema import (AS_INFO, CASE_SITES, DNS_QUERIES, IDENTIFIERS, IP_INFO, IP_NETWORKS, OBSERVATIONS,
-                            PAGES, RUNS, SITES, WHOIS_RECORDS, dumps, row_key)
+from crawler.schema import (AS_INFO, CASE_SITES, DNS_QUERIES, IDENTIFIERS, IP_INFO, IP_NETWORKS, OBSERVATIONS, PAGES,
+                            RUNS, SITES, WHOIS_RECORDS, dumps, row_key)
 from enrich import cache, hosting
 from enrich.contacts import store_contacts
 from enrich.dns import RECORD_TYPES, DNSResult, norm_name, query_many, soa_email, txt_identifiers
-from enrich.rdap import RDAPClient, parse_autnum, parse_domain, parse_ip_network
 from enrich.ratelimit import RateLimiter
-from enrich.whois import RECORD_FIELDS, WhoisClient, is_privacy_email, merge_answers, parse_whois
+from enrich.rdap import RDAPClient, parse_autnum, parse_domain, parse_ip_network
+from enrich.whois import (RECORD_FIELDS, WhoisClient, is_privacy_email, merge_answers, parse_whois, registration_name,
+                          server_map)
 
 RAW_CAP = 100_000
 REG_WORKERS = 8
@@ -58,7 +64,6 @@ def make_clients(cfg: Config, *, rdap_log: list | None = None, whois_log: list |
 
 def _resolver_for(cfg: Config):
     """WHOIS servers and RDAP hosts are resolved through MERCHINTEL_NAMESERVERS too (not the OS's resolver)."""
-    from crawler.dnsconfig import make_resolver
 
     res = make_resolver(cfg)
 
@@ -155,7 +160,6 @@ def whois_name(domain: str, hostnames: Iterable[str] = ()) -> str:
     >>> whois_name("spb.ru", ["www.iac.spb.ru", "spb.ru"]), whois_name("example.co.uk", ["www.example.co.uk"])
     ('iac.spb.ru', 'example.co.uk')
     """
-    from enrich.whois import registration_name, server_map
 
     if domain in server_map().get("suffixes", {}):
         for h in hostnames:
@@ -166,7 +170,6 @@ def whois_name(domain: str, hostnames: Iterable[str] = ()) -> str:
 
 
 def whois_iana() -> str:
-    from enrich.whois import server_map
     return server_map().get("iana", "whois.iana.org")
 
 
@@ -187,10 +190,10 @@ class Enricher:
         self.db, self.cfg, self.refresh = db, cfg, refresh
         self.registration = registration
         self.progress = progress or (lambda _m: None)
-        self.now = cache.now_dt(cfg)
-        self.now_iso = cache.iso(self.now)
+        self.now = now(cfg)
+        self.now_iso = iso(self.now)
         self.own_run = run_id is None
-        self.run_id = run_id or f"{self.now.strftime('%Y%m%dT%H%M%SZ')}-enrich-{secrets.token_hex(3)}"
+        self.run_id = run_id or new_run_id(at=self.now)
         self.floor = int(cfg.get("dns_ttl_min", 3600))
         self.ceiling = int(cfg.get("dns_ttl_max", 604800))
         self.timeout = float(cfg.get("dns_timeout", 3.0) or 3.0)
@@ -222,7 +225,6 @@ class Enricher:
         todo = [q for q in dict.fromkeys(questions) if q not in cached]
         self.stats["dns_cached"] += len(set(questions)) - len(todo)
         if todo:
-            from crawler.dnsconfig import make_async_resolver
             resolver = make_async_resolver(self.cfg)
             done = [0]
 
@@ -324,7 +326,7 @@ class Enricher:
         self.stats["whois_queries"] = len(self.whois.log)
         self.stats["seconds"] = round(time.monotonic() - started, 3)
         if self.own_run:
-            self.db[RUNS].update(self.run_id, {"finished_at": cache.iso(cache.now_dt(self.cfg)), "status": "done",
+            self.db[RUNS].update(self.run_id, {"finished_at": iso(now(self.cfg)), "status": "done",
                                                "stats": dumps(self.stats)})
         self.progress("enrich: " + ", ".join(f"{k} {v}" for k, v in self.stats.items()))
         return dict(self.stats, run_id=self.run_id)

@@ -6,9 +6,9 @@
     csv.py        csv      nodes.csv + edges.csv
     stix.py       stix     STIX 2.1 bundle (stix2)
     html.py       html     one offline page: interactive graph, cluster tables, legend
-    pseudonymize.py        keyed HMAC pseudonyms for personal values
 
-``export(db, fmt, out, …)`` reads the database only (open it with readonly=True).
+Personal values are pseudonymised by graph/pseudonymize.py.  ``export(db, fmt, out, …)``
+reads the database only (open it with readonly=True).
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from typing import Any
+
+from crawler.clock import now_iso
+from graph.build import GraphSource
+from graph.clusters import no_gc
 
 FORMATS = {"json": "node_link", "gexf": "gexf", "graphml": "graphml", "csv": "csv", "stix": "stix",
            "html": "html"}
@@ -30,12 +34,10 @@ def export(db: Any, fmt: str, out: str | Path, *, case: str | None = None, clust
     stix_identity / tlp: the producing organisation and the TLP 2.0 level of a STIX bundle
     (settings MERCHINTEL_STIX_IDENTITY, MERCHINTEL_TLP); created: the export's time (ISO UTC)
     shown in the HTML case file."""
-    from crawler.schema import utcnow
-    from graph.build import GraphSource, no_gc
     module = importlib.import_module(f"exports.{FORMATS[fmt]}")
     with no_gc():
         src = GraphSource(db, case=case, since=since, cluster=cluster, min_score=min_score,
                           pseudonymize=pseudonymize)
         src.stix_identity, src.tlp = stix_identity, tlp
-        src.created = created or utcnow()
+        src.created = created or now_iso()
         return module.write(src, out)

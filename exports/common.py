@@ -6,11 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import MerchintelError
-
-
-class ExportError(MerchintelError):
-    """An export cannot be written as asked (unknown cluster, too big for one HTML page)."""
 
 # (name, type) of every node and edge attribute an export may carry; GEXF and GraphML
 # declare them up front.  Types: string, boolean, integer, double.

@@ -24,7 +24,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from exports.common import ExportError, prepare
+from crawler.errors import ExportError
+from crawler.schema import table_exists
+from exports.common import prepare
+from graph.alerts import list_alerts
 
 MAX_HTML_NODES = 20000
 
@@ -165,8 +168,6 @@ def _cluster_tables(clusters: list[dict[str, Any]]) -> str:
 
 def _alerts(src, domains: set[str]) -> list[dict[str, Any]]:
     """Stored alerts about the exported sites, oldest first."""
-    from graph.alerts import list_alerts
-    from graph.scoring import table_exists
     if not table_exists(src.db, "alerts"):
         return []
     return [a for a in list_alerts(src.db) if a["from"] in domains or a["to"] in domains]

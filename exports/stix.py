@@ -98,8 +98,6 @@ class _Raw:
 
 DOMAIN_KINDS = frozenset({"domain", "hostname", "nameserver", "mx"})
 EMAIL_KINDS = frozenset({"email", "soa_email", "registrant_email"})
-MONEY_FAMILIES = frozenset({"payments", "payment"})
-CRYPTO_FAMILIES = frozenset({"crypto", "wallet", "wallets"})
 
 
 def _ts(value: str | None) -> str | None:
@@ -128,9 +126,9 @@ def sco_for(kind: str, value: str, attrs: dict[str, Any]) -> Any | None:
             return AutonomousSystem(number=int(value.upper().lstrip("AS")))
         if kind in EMAIL_KINDS and not pseudo and "@" in value:
             return EmailAddress(value=value)
-        if family in MONEY_FAMILIES:
+        if family == "payments":
             return PaymentAccount(kind=kind, processor=kind.split("_")[0], account=value)
-        if family in CRYPTO_FAMILIES:
+        if family == "crypto":
             return CryptoWallet(chain=kind.replace("_address", ""), address=value)
     except (ValueError, Exception):  # stix2 raises its own errors for values that do not fit
         pass

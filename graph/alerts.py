@@ -1,10 +1,10 @@
 """Alerts: domain hops, payment changes, sites going down and coming back.
 
-``evaluate(db, cfg, run_id=None, now=None)`` runs at the end of every crawl (``crawl`` and
-``run-due``).  It records each crawled site's state (graph/history.py), compares it with the
-state before, looks at every site seen for the first time against the whole database (not
-one case), raises each alert once (a stable key per alert), stores it and hands it to the
-configured sinks (crawler/sinks.py).
+``raise_alerts(db, now=…, run_id=None)`` runs at the end of every crawl (``crawl`` and
+``run-due``, through merchintel/alerting.py).  It records each crawled site's state
+(graph/history.py), compares it with the state before, looks at every site seen for the
+first time against the whole database (not one case), raises each alert once (a stable key
+per alert) and stores it; the shell then hands it to the configured sinks.
 
 Alert kinds and types:
 
@@ -22,7 +22,7 @@ Alert kinds and types:
 
 Only values that can tie two sites alone count for a hop: strong kinds whose final weight
 in the database reaches the link threshold — the very weights the clusters use
-(graph/scoring.py ``final_stats``: share counts, CDN flags, WHOIS privacy proxies and the
+(graph/links.py ``final_stats``: share counts, CDN flags, WHOIS privacy proxies and the
 rule against values that bridge separate operators).  A CDN address, a big registrar,
 common name servers or a tracker id spread over many sites or operators never raise one.
 One hop per (from, to), and one per new domain: the first type found wins, in the order
@@ -33,29 +33,31 @@ and lists the others in its evidence.
 Every alert carries ``cluster``: the stored cluster id (``merchintel clusters``) of its new
 domain, else of its tracked one.  An evaluation that raises anything (or sees new domains)
 recomputes and stores the clusters first, so the id is the one analysts see.
+
+Longer than most modules on purpose: each alert kind's rule sits next to the evidence it
+quotes, so one file answers "why was this raised"; states and scores live in history.py,
+scoring.py and links.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from crawler.domains import cctld_country, registered_domain
-from crawler.schema import (ALERTS, CASE_SITES, ERRORS, OBSERVATIONS, PAGES, SITE_STATES, SITES, dumps,
-                            open_db, row_key)
+from crawler.extractors.notices import MOVED_RE, moved_targets
+from crawler.schema import ALERTS, CASE_SITES, ERRORS, OBSERVATIONS, PAGES, SITE_STATES, dumps, open_db, row_key
 from enrich.facts import site_facts
 from graph.clusters import compute_clusters, tying_values
-from graph.history import MOVED_RE, SiteState, Transition, latest_states, moved_targets, record_states
-from graph.links import Link
+from graph.history import SiteState, Transition, latest_states, record_states
+from graph.links import Link, final_links, final_stats
 from graph.redirect_services import is_redirect_service
-from graph.scoring import LINK_THRESHOLD, ValueStat, final_links, final_stats, strength_of
+from graph.scoring import LINK_THRESHOLD, ValueStat, strength_of
 
 HOP_PRIORITY = ("redirect", "moved_notice", "reappeared", "mirror")
 MAX_URLS = 3            # page URLs quoted per shared identifier in the evidence
@@ -73,7 +75,7 @@ def _linking_values(r: "_Raiser", identifiers: Iterable[str]) -> dict[tuple[str,
     """Strong values (kind:value ids) that can tie two sites alone, with every domain carrying
     them (``ValueStat.domains``).
 
-    The weights are the clusters' own (``graph.scoring.final_stats``: one cached pass over
+    The weights are the clusters' own (``graph.links.final_stats``: one cached pass over
     the database), so a hop never rests on a value the clusters ignore — a CDN address, a
     privacy proxy, a tracker id on many sites or bridging separate operators.
     """
@@ -468,69 +470,26 @@ def list_alerts(db, since: str | None = None, kind: str | None = None) -> list[d
     return [alert_from_row(r) for r in db.query(sql, params)]
 
 
-def _follow_hops(db, cfg, targets: list[tuple[str, str, str]]) -> set[str]:
-    """Crawl hop targets never crawled, once, in a child `merchintel crawl` (Scrapy's reactor
-    runs once per process) that does not follow further hops itself."""
-    todo: dict[str, tuple[str, str]] = {}
-    for src, dom, url in targets:
-        if dom in todo or db.execute(f"SELECT 1 FROM [{SITES}] WHERE domain = ?", [dom]).fetchone():
-            continue
-        case = db.execute(f"SELECT case_name FROM [{CASE_SITES}] WHERE domain = ? ORDER BY first_seen LIMIT 1",
-                          [src]).fetchone()
-        todo[dom] = (url, (case[0] if case else None) or cfg.get("case") or "default")
-    by_case: dict[str, list[str]] = {}
-    for dom, (url, case) in todo.items():
-        by_case.setdefault(case, []).append(url)
-    db_path = _db_path(db) or cfg.get("db")
-    crawled: set[str] = set()
-    for case, urls in by_case.items():
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="merchintel-hops-", delete=False) as fh:
-            fh.write("\n".join(urls) + "\n")
-            input_path = fh.name
-        env = {**os.environ, **cfg.env(), "MERCHINTEL_FOLLOW_HOPS": "0", "MERCHINTEL_DB": str(db_path)}
-        print(f"alerts: crawling hop target(s) {', '.join(urls)} once (case {case})", file=sys.stderr)
-        try:
-            proc = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", input_path, "--case", case,
-                                   "--db", str(db_path), "--format", "json"], env=env, capture_output=True,
-                                  text=True, timeout=max(600, float(cfg.get("timeout") or 20) * 10))
-            if proc.returncode == 0:
-                crawled.update(d for d, (u, c) in todo.items() if c == case)
-            else:
-                last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-                print(f"alerts: hop target crawl failed ({last}); crawl {' '.join(urls)} with "
-                      f"`merchintel crawl --case {case}`", file=sys.stderr)
-        except (OSError, subprocess.SubprocessError) as exc:
-            print(f"alerts: hop target crawl failed ({exc}); crawl {' '.join(urls)} with "
-                  f"`merchintel crawl --case {case}`", file=sys.stderr)
-        finally:
-            Path(input_path).unlink(missing_ok=True)
-    return crawled
+@dataclass
+class Raised:
+    """What one evaluation found: the new alerts (stored), the sites whose state it recorded,
+    and the hop targets (from-domain, to-domain, URL) worth a crawl of their own."""
+
+    alerts: list[dict[str, Any]]
+    recorded: list[str]
+    hop_targets: list[tuple[str, str, str]]
 
 
-def _db_path(db) -> str | None:
-    try:
-        for _, name, file in db.execute("PRAGMA database_list").fetchall():
-            if name == "main" and file:
-                return file
-    except Exception:  # pragma: no cover
-        return None
-    return None
+def raise_alerts(db, *, now: str, run_id: str | None = None) -> Raised:
+    """Record site states, raise new alerts (each once) and store them.
 
-
-def evaluate(db, cfg, run_id: str | None = None, now: str | None = None) -> list[dict[str, Any]]:
-    """Record site states, raise new alerts (each once), store them and deliver them.
-
-    ``db``: a sqlite_utils.Database (or a path); ``now``: ISO UTC (default: the clock of
-    crawler/schedule.py, which honours MERCHINTEL_NOW).  Returns the alerts raised by this
-    call, hop-target crawls excluded (those raise and deliver their own).
+    ``db``: a sqlite_utils.Database (or a path); ``now``: ISO UTC.  Delivering the alerts,
+    scheduling the next crawls and crawling hop targets is the shell's part
+    (merchintel/alerting.py).
     """
-    from crawler.schedule import now_iso, schedule_crawled
-    from crawler.sinks import deliver
     if isinstance(db, (str, Path)):
         db = open_db(db)
-    now = now or now_iso(cfg)
     transitions = record_states(db, now=now, run_id=run_id)
-    schedule_crawled(db, cfg, [t.domain for t in transitions], now)
     states = {t.domain: t.current for t in transitions}
     r = _Raiser(db, now, run_id, states)
     follow: list[tuple[str, str, str]] = []
@@ -552,17 +511,10 @@ def evaluate(db, cfg, run_id: str | None = None, now: str | None = None) -> list
     # Stored before hop targets are crawled: the child crawl's own evaluation then knows the
     # hop and does not raise it again as a mirror.
     _store(db, raised)
-    if follow and cfg.get("follow_hops", True):
-        followed = _follow_hops(db, cfg, follow)
-        _refresh_jurisdiction(db, [a for a in raised if a["to"] in followed])
-    try:
-        deliver(db, cfg, raised)
-    except Exception as exc:  # a broken sink never loses a stored alert; it is retried next run
-        print(f"alerts: delivery failed ({exc}); stored alerts are retried next run", file=sys.stderr)
-    return raised
+    return Raised(raised, [t.domain for t in transitions], follow)
 
 
-def _refresh_jurisdiction(db, alerts: list[dict[str, Any]]) -> None:
+def refresh_jurisdiction(db, alerts: list[dict[str, Any]]) -> None:
     """The hop target has just been crawled and enriched: its side of the jurisdiction is known now."""
     if not alerts:
         return

@@ -24,17 +24,20 @@ same stream into a networkx Graph.
 
 from __future__ import annotations
 
-import gc
 import json
-from contextlib import contextmanager
 from typing import Any, Iterator
 
 import networkx as nx
 
-from crawler.schema import CASE_SITES, OBSERVATIONS, SITES
-from exports.pseudonymize import pseudonym
-from graph.scoring import LINK_THRESHOLD, kind_info, table_exists, value_stats
-from graph.ties import TIE_KINDS
+from crawler.errors import ExportError
+from crawler.kinds import kind as kind_row
+from crawler.schema import CASE_SITES, OBSERVATIONS, SITES, table_exists
+from enrich.facts import all_site_facts, ip_labels
+from graph.clusters import compute_clusters, no_gc
+from graph.links import all_links
+from graph.pseudonymize import pseudonym
+from graph.scoring import LINK_THRESHOLD, value_stats
+from graph.ties import TIE_KINDS, site_ties, ties_by_pair
 
 EVIDENCE_PER_EDGE = 5
 INFRA_FAMILIES = frozenset({"dns", "hosting", "whois"})
@@ -51,16 +54,12 @@ class GraphSource:
     def __init__(self, db: Any, *, case: str | None = None, since: str | None = None,
                  cluster: str | None = None, min_score: float | None = None,
                  pseudonymize: str | bytes | None = None, links: bool = True) -> None:
-        from graph.clusters import compute_clusters
-        from graph.links import all_links
         self.db = db
         self.case, self.cluster = case, cluster
         self.since = since
         self.min_score = min_score
         self.key = pseudonymize
         self.stats = value_stats(db, with_domains=True)
-        from enrich.facts import all_site_facts, ip_labels
-        from graph.ties import site_ties, ties_by_pair
         self.ties = site_ties(db) if links else []
         self.ties_of = ties_by_pair(self.ties)
         self.links = all_links(db, self.stats, ties=self.ties) if links else {}
@@ -76,7 +75,6 @@ class GraphSource:
         if cluster is not None:
             members = {d for d, c in self.cluster_of.items() if c == cluster}
             if not members:
-                from exports.common import ExportError
                 raise ExportError(f"no cluster {cluster} in this database; list them with `merchintel clusters`.")
             scope = members if scope is None else scope & members
         self.scope = scope
@@ -86,7 +84,7 @@ class GraphSource:
     def _kind(self, kind: str):
         k = self._kinds.get(kind)
         if k is None:
-            k = self._kinds[kind] = kind_info(kind)
+            k = self._kinds[kind] = kind_row(kind)
         return k
 
     def node_id(self, kind: str, value: str) -> str:
@@ -342,14 +340,3 @@ def build_graph(db: Any, case: str | None = None, since: str | None = None, **fi
     return g
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: building millions of acyclic dicts and tuples
-    otherwise triggers full collections over an ever larger heap (quadratic time)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

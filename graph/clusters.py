@@ -17,12 +17,16 @@ tying it), so the same data gives the same id even in a fresh database.
 
 from __future__ import annotations
 
+import gc
+import json
 from collections import defaultdict, deque
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from crawler.schema import CLUSTER_MEMBERS, CLUSTERS, OBSERVATIONS, dumps, row_key, utcnow
+from crawler.clock import now_iso
+from crawler.schema import CLUSTERS, CLUSTER_MEMBERS, OBSERVATIONS, dumps, row_key, table_exists
 from graph.links import Link, all_links
-from graph.scoring import LINK_THRESHOLD, ValueStat, table_exists, value_stats
+from graph.scoring import LINK_THRESHOLD, ValueStat, value_stats
 
 EVIDENCE_URLS_PER_HOP = 3
 
@@ -135,9 +139,8 @@ def compute_clusters(db: Any, threshold: float = LINK_THRESHOLD, *, persist: boo
     clusters / cluster_members tables (needs a writable db); without it the stored ids are
     still read and reused, so exports and ``clusters`` agree.
     """
-    from graph.build import no_gc
     with no_gc():
-        return _compute(db, threshold, persist, stats, links, with_paths, now or utcnow())
+        return _compute(db, threshold, persist, stats, links, with_paths, now or now_iso())
 
 
 def _compute(db: Any, threshold: float, persist: bool, stats: dict[tuple[str, str], ValueStat] | None,
@@ -256,7 +259,6 @@ def _persist(db: Any, clusters: list[dict[str, Any]], old_clusters: dict[str, di
 
 def stored_clusters(db: Any, active_only: bool = True) -> list[dict[str, Any]]:
     """Clusters as stored by the last ``compute_clusters(persist=True)`` (no recomputation)."""
-    import json
     if not table_exists(db, CLUSTERS):
         return []
     where = "WHERE active = 1" if active_only else ""
@@ -276,3 +278,16 @@ def cluster_of(db: Any, domain: str) -> str | None:
         return None
     row = db.execute(f"SELECT cluster_id FROM [{CLUSTER_MEMBERS}] WHERE domain = ?", [domain]).fetchone()
     return row[0] if row else None
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: building millions of acyclic dicts and tuples
+    otherwise triggers full collections over an ever larger heap (quadratic time)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.schema import CASE_SITES, IDENTIFIERS, OBSERVATIONS
-from graph.scoring import table_exists
+from crawler.extractors import extract_all
+from crawler.extractors.model import Page
+from crawler.schema import CASE_SITES, IDENTIFIERS, OBSERVATIONS, table_exists
 
 EVIDENCE_URLS = 5
 
 
 def candidates(text: str) -> list[tuple[str, str]]:
     """(kind, value) pairs the text may mean, canonical first."""
-    from crawler.extractors import extract_all
-    from crawler.extractors.model import Page
     text = (text or "").strip()
     out: list[tuple[str, str]] = []
     if not text:

@@ -18,9 +18,9 @@ from itertools import combinations
 from typing import Any
 
 from crawler.schema import OBSERVATIONS
-from graph.ties import TIE_KINDS, TIE_WEIGHT
-from graph.scoring import (BRIDGE_GROUPS, LINK_THRESHOLD, ValueStat, bridge_checked, combine, final_links, final_stats,
-                           strength_at_least, strength_of, value_stats, value_weight)
+from graph.scoring import (BRIDGE_GROUPS, LINK_THRESHOLD, ValueStat, bridge_checked, combine, strength_at_least,
+                           strength_of, value_stats, value_weight)
+from graph.ties import TIE_KINDS, TIE_WEIGHT, site_ties
 
 
 @dataclass(slots=True)
@@ -53,7 +53,6 @@ def all_links(db: Any, stats: dict[tuple[str, str], ValueStat] | None = None,
     Values above their kind's hard share limit, CDN addresses and privacy proxies weigh 0
     and make no pair, so the work stays near-linear in the number of observations.
     """
-    from graph.ties import site_ties
     if stats is None:
         stats = value_stats(db, with_domains=True)
     pairs: dict[tuple[str, str], Link] = {}
@@ -108,6 +107,52 @@ def all_links(db: Any, stats: dict[tuple[str, str], ValueStat] | None = None,
         if operators >= 2 and len(roots) >= BRIDGE_GROUPS:
             st.weight = value_weight(st.kind, st.value, max(st.n_domains, 2), st.cdn, groups=len(roots))
     return pairs
+
+
+_FINAL: dict[tuple, tuple[dict[tuple[str, str], ValueStat], dict]] = {}
+
+
+
+def _final(db: Any) -> tuple[dict[tuple[str, str], ValueStat], dict]:
+    conn = db.conn if hasattr(db, "conn") else db
+    files = tuple(r[2] for r in conn.execute("PRAGMA database_list"))
+    key = (id(conn), files, conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
+    got = _FINAL.get(key)
+    if got is None:
+        stats = value_stats(db, with_domains=True)
+        got = (stats, all_links(db, stats))
+        _FINAL.clear()   # one database at a time: the cache is for repeated helper calls
+        _FINAL[key] = got
+    return got
+
+
+
+def final_stats(db: Any) -> dict[tuple[str, str], ValueStat]:
+    """Value statistics with final weights (counts, CDN, privacy, unrelated groups) for the
+    database as it stands; cached until the database changes (any connection)."""
+    return _final(db)[0]
+
+
+
+def final_links(db: Any) -> dict:
+    """Every scored domain pair (graph.links.all_links) over ``final_stats(db)``, from the
+    same cached pass: ``compute_clusters(db, stats=final_stats(db), links=final_links(db))``
+    costs no second scoring of the database."""
+    return _final(db)[1]
+
+
+
+def db_value_weight(db: Any, kind: str, value: str) -> float:
+    """The final weight of a value as it stands in the database (0 if never observed)."""
+    st = final_stats(db).get((kind, value))
+    return st.weight if st else 0.0
+
+
+
+def is_weak_value(db: Any, kind: str, value: str) -> bool:
+    """True if the value cannot tie two sites by itself (weight below LINK_THRESHOLD):
+    weak kinds, CDN addresses, privacy proxies, values spread over many sites."""
+    return db_value_weight(db, kind, value) < LINK_THRESHOLD
 
 
 def count_groups(domains: list[str], score_without: Any, threshold: float = LINK_THRESHOLD) -> int:

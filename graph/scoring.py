@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from crawler.extractors.model import Kind
+from crawler.kinds import MONEY_FAMILIES, kind as kind_row, kinds
+from crawler.schema import OBSERVATIONS, table_exists
 
 # Weight of one shared value of each link strength (crawler/kinds.py), before rarity.
 # strong: payment account, wallet, phone, e-mail, messenger, tracker -> ties two sites alone.
@@ -36,7 +37,6 @@ KIND_FACTOR = {"ip": 1.0, "mx": 0.7, "nameserver": 0.5, "spf_include": 0.4, "reg
 # database, and a theme tracker on 40 of 100k sites would look rare.
 SHARE_LIMITS = {"strong": (4, 200), "medium": (5, 50), "weak": (3, 30)}
 MONEY_SHARE_LIMITS = (25, 1000)
-MONEY_FAMILIES = frozenset({"payments", "payment", "crypto", "wallet", "wallets"})
 
 # A link at or above this score ties two sites into one cluster.
 LINK_THRESHOLD = 0.5
@@ -56,43 +56,7 @@ PRIVACY_RE = re.compile(
     r"whois\s*agent|n/?a|none|not\s*applicable|individual)\s*$", re.IGNORECASE)
 PRIVACY_KINDS = frozenset({"soa_email", "registrant_email", "registrant_org", "email"})
 
-# Used only when crawler/kinds.py does not (yet) list a kind that an extractor emits:
-# the families of issue 2 are strong by design; unknown kinds stay weak.
-_FALLBACK_FAMILY = {
-    "phone": "phones", "email": "emails", "telegram": "messengers", "whatsapp": "messengers",
-    "signal": "messengers", "skype": "messengers", "icq": "messengers", "threema": "messengers",
-    "btc_address": "crypto", "eth_address": "crypto", "ltc_address": "crypto", "doge_address": "crypto",
-    "bch_address": "crypto", "trx_address": "crypto", "xmr_address": "crypto",
-    "iban": "payments", "bic": "payments", "swish": "payments", "bankgiro": "payments", "plusgiro": "payments",
-    "paypal_business": "payments", "paypal_merchant_id": "payments", "paypal_me": "payments",
-    "paypal_button_id": "payments", "paypal_client_id": "payments", "stripe_publishable_key": "payments",
-    "stripe_payment_link": "payments", "ccbill_account": "payments", "epoch_account": "payments",
-    "segpay_eticket": "payments", "verotel_shop_id": "payments", "paxum": "payments",
-    "perfect_money": "payments", "webmoney": "payments", "skrill": "payments",
-    "coinbase_commerce": "payments", "btcpay_store": "payments",
-    "ga_tracking_id": "trackers", "ga4_measurement_id": "trackers", "gtm_container": "trackers",
-    "google_ads_id": "trackers", "adsense_publisher": "trackers", "facebook_pixel": "trackers",
-    "yandex_metrika": "trackers", "hotjar_id": "trackers", "matomo_site": "trackers",
-    "cloudflare_analytics_token": "trackers", "site_verification": "trackers",
-}
-_FALLBACK_PERSONAL = frozenset({"phone", "email", "telegram", "whatsapp", "signal", "skype", "icq", "threema"})
 STRENGTHS = ("strong", "medium", "weak")
-
-
-def kind_info(name: str) -> Kind:
-    """The vocabulary row of a kind (crawler/kinds.py), with a fallback for listed extractor kinds.
-
-    >>> kind_info("nameserver").strength
-    'weak'
-    """
-    from crawler.kinds import kinds
-    known = kinds().get(name)
-    if known is not None:
-        return known
-    family = _FALLBACK_FAMILY.get(name)
-    if family:
-        return Kind(name, family, name.replace("_", " "), "strong", name in _FALLBACK_PERSONAL, "")
-    return Kind(name, "other", name, "weak", False, "")
 
 
 _KIND_CACHE: dict[str, tuple[float, tuple[int, int], bool, str]] = {}
@@ -101,7 +65,7 @@ _KIND_CACHE: dict[str, tuple[float, tuple[int, int], bool, str]] = {}
 def _kind_params(name: str) -> tuple[float, tuple[int, int], bool, str]:
     got = _KIND_CACHE.get(name)
     if got is None:
-        k = kind_info(name)
+        k = kind_row(name)
         strength = k.strength if k.strength in STRENGTH_WEIGHT else "weak"
         weight = STRENGTH_WEIGHT[strength] * KIND_FACTOR.get(name, 1.0)
         limits = MONEY_SHARE_LIMITS if k.family in MONEY_FAMILIES else SHARE_LIMITS[strength]
@@ -206,11 +170,6 @@ class ValueStat:
         return f"{self.kind}:{self.value}"
 
 
-def table_exists(db: Any, name: str) -> bool:
-    return bool(db.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?",
-                           [name]).fetchone())
-
-
 def cdn_ips(db: Any) -> set[str]:
     """IPs enrichment marked as CDN / shared hosting (ip_info.cdn, when that table exists)."""
     if not table_exists(db, "ip_info"):
@@ -229,7 +188,6 @@ def value_stats(db: Any, *, with_domains: bool = False) -> dict[tuple[str, str],
     Counts over the whole database (not a case): a value common elsewhere stays common.
     ``with_domains`` also returns the domain lists of values on 2..hard-limit domains.
     """
-    from crawler.schema import OBSERVATIONS
     cdn = cdn_ips(db)
     out: dict[tuple[str, str], ValueStat] = {}
     dom_expr = "group_concat(DISTINCT domain)" if with_domains else "NULL"
@@ -250,7 +208,6 @@ def value_stats(db: Any, *, with_domains: bool = False) -> dict[tuple[str, str],
 
 def domain_count(db: Any, kind: str, value: str, cdn: set[str] | None = None) -> tuple[int, bool]:
     """(number of distinct domains carrying the value, CDN flag) for one value."""
-    from crawler.schema import OBSERVATIONS
     n, flag = db.execute(f"SELECT COUNT(DISTINCT domain), MAX(instr(flags, '\"cdn\"') > 0) FROM "
                          f"[{OBSERVATIONS}] WHERE kind = ? AND value = ?", [kind, value]).fetchone()
     if cdn is None and kind == "ip":
@@ -259,63 +216,9 @@ def domain_count(db: Any, kind: str, value: str, cdn: set[str] | None = None) ->
     return int(n or 0), is_cdn
 
 
-_FINAL: dict[tuple, tuple[dict[tuple[str, str], ValueStat], dict]] = {}
-
-
-def _final(db: Any) -> tuple[dict[tuple[str, str], ValueStat], dict]:
-    from graph.links import all_links
-    conn = db.conn if hasattr(db, "conn") else db
-    files = tuple(r[2] for r in conn.execute("PRAGMA database_list"))
-    key = (id(conn), files, conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
-    got = _FINAL.get(key)
-    if got is None:
-        stats = value_stats(db, with_domains=True)
-        got = (stats, all_links(db, stats))
-        _FINAL.clear()   # one database at a time: the cache is for repeated helper calls
-        _FINAL[key] = got
-    return got
-
-
-def final_stats(db: Any) -> dict[tuple[str, str], ValueStat]:
-    """Value statistics with final weights (counts, CDN, privacy, unrelated groups) for the
-    database as it stands; cached until the database changes (any connection)."""
-    return _final(db)[0]
-
-
-def final_links(db: Any) -> dict:
-    """Every scored domain pair (graph.links.all_links) over ``final_stats(db)``, from the
-    same cached pass: ``compute_clusters(db, stats=final_stats(db), links=final_links(db))``
-    costs no second scoring of the database."""
-    return _final(db)[1]
-
-
-def db_value_weight(db: Any, kind: str, value: str) -> float:
-    """The final weight of a value as it stands in the database (0 if never observed)."""
-    st = final_stats(db).get((kind, value))
-    return st.weight if st else 0.0
-
-
-def is_weak_value(db: Any, kind: str, value: str) -> bool:
-    """True if the value cannot tie two sites by itself (weight below LINK_THRESHOLD):
-    weak kinds, CDN addresses, privacy proxies, values spread over many sites."""
-    return db_value_weight(db, kind, value) < LINK_THRESHOLD
-
-
-def is_money(kind: str) -> bool:
-    """True for payment and crypto kinds (``iban``, ``btc_address``), False for ``phone``."""
-    return kind_info(kind).family in MONEY_FAMILIES
-
-
-def money_kinds() -> frozenset[str]:
-    """Every known kind of a payment or crypto family: a processor, account or wallet."""
-    from crawler.kinds import kinds
-    return frozenset(n for n in set(kinds()) | set(_FALLBACK_FAMILY) if is_money(n))
-
-
 def weight_table() -> list[dict[str, Any]]:
     """Kind weights and share limits, for docs and ``merchintel links --explain``."""
-    from crawler.kinds import kinds
-    names = sorted(set(kinds()) | set(_FALLBACK_FAMILY))
+    names = sorted(kinds())
     out = []
     for n in names:
         w, (soft, hard), personal, strength = _kind_params(n)

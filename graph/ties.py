@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from crawler.domains import registered_domain
-from crawler.schema import PAGES, SITES
-from graph.history import MOVED_RE, MOVED_SUBSTRINGS, chain_end, entry_redirects, moved_targets
+from crawler.extractors.notices import MOVED_RE, MOVED_SUBSTRINGS, moved_targets
+from crawler.schema import PAGES, SITES, table_exists
+from graph.history import chain_end, entry_redirects
 from graph.redirect_services import is_redirect_service
-from graph.scoring import ValueStat, table_exists
+from graph.scoring import ValueStat
 
 __all__ = ["TIE_KINDS", "TIE_WEIGHT", "Tie", "chain_end", "entry_redirects", "moved_notices", "site_ties",
            "ties_by_pair"]

@@ -26,10 +26,12 @@ from typing import Any, AsyncIterator
 
 from scrapy import signals
 from scrapy_redis.spiders import RedisMixin
+from twisted.internet import task
 
+from crawler.distributed import (HEARTBEAT_INTERVAL, HEARTBEAT_TTL, POLL_INTERVAL, JobItem, QueueKeys, decode_job,
+                                 default_worker_id, reclaim_dead, requeue)
 from crawler.errors import ConfigError
-from crawler.distributed import (HEARTBEAT_INTERVAL, HEARTBEAT_TTL, POLL_INTERVAL, JobItem, QueueKeys,
-                                 decode_job, default_worker_id, reclaim_dead, requeue)
+from crawler.progress import SiteBudgetMiddleware
 from spiders.reported import ReportedSiteSpider, SiteState, _url_key
 
 PIPELINE = "crawler.distributed.DistributedStorePipeline"
@@ -124,7 +126,6 @@ class DistributedSiteSpider(RedisMixin, ReportedSiteSpider):
         return domain in self.sites or domain in self.site_job
 
     async def start(self) -> AsyncIterator[Any]:
-        from twisted.internet import task
 
         self._heartbeat_call = task.LoopingCall(self._heartbeat)
         self._heartbeat_call.start(self.heartbeat_interval, now=True)
@@ -171,7 +172,6 @@ class DistributedSiteSpider(RedisMixin, ReportedSiteSpider):
 
         SiteBudgetMiddleware (crawler/progress.py) counts per domain for the whole process;
         a worker's process outlives many sites."""
-        from crawler.progress import SiteBudgetMiddleware
 
         try:
             middlewares = self.crawler.engine.downloader.middleware.middlewares

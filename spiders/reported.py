@@ -21,47 +21,29 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import heapq
-import multiprocessing
-import os
-import pickle
-import re
-import signal
-import socket
-import struct
-import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.exceptions import StopDownload
 from scrapy.http import Response, TextResponse
 
-from crawler import never_media
+from crawler import never_media, settings as crawl_settings
+from crawler.analysis import AnalysisWorker, PageAnalysis, WorkerGone, _run_now, analysis_workers, analyze_page
+from crawler.clock import now_iso
+from crawler.config import default
 from crawler.domains import hostname, registered_domain
-from crawler.extractors import extract_all, extract_meta
-from crawler.extractors.model import Page, strip_data_uris
-from crawler.inputs import Report
-from crawler.jsredirect import js_location_target
+from crawler.extractors.links import link_bonus
+from crawler.failures import classify_failure
+from crawler.inputs import Report, read_input
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
-from crawler.schema import utcnow
 from spiders.replay import carrier_pages
 
-# Links whose URL or anchor text says contact/payment/join/checkout/about/order go first.
-PRIORITY_WORDS = re.compile(
-    r"contact|kontakt|impressum|imprint|about|om-?oss|uber-?uns|pay|betal|checkout|kassa|cart|"
-    r"basket|order|bestall|beställ|buy|purchase|join|member|signup|sign-up|register|subscri|vip|"
-    r"price|pricing|billing|donat|wallet|bitcoin|crypto|support|faq|telegram|whatsapp|shop|store",
-    re.IGNORECASE)
-META_REFRESH_RE = re.compile(r"^\s*\d*(?:\.\d+)?\s*[;,]\s*(?:url\s*=\s*)?(['\"]?)(.+?)\1\s*$",
-                             re.IGNORECASE | re.DOTALL)
 MAX_REFRESH_HOPS = 10
 CLIENT_HOPS = ("meta_refresh", "js")
-# Inline <script type=…> values that are JavaScript (JSON-LD, templates are not).
-JS_SCRIPT_TYPES = frozenset({"", "text/javascript", "application/javascript", "application/x-javascript",
-                             "text/ecmascript", "application/ecmascript", "text/jscript", "module"})
 
 
 @dataclass
@@ -100,7 +82,6 @@ class ReportedSiteSpider(Spider):
         super().__init__(**kwargs)
         self.reports = list(reports)
         if input:   # `scrapy crawl reported -a input=urls.txt` (merchintel crawl passes reports)
-            from crawler.inputs import read_input
             _, more, problems = read_input(input)
             for p in problems:
                 self.logger.warning(p.message)
@@ -117,23 +98,22 @@ class ReportedSiteSpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportedSiteSpider:
-        from crawler.settings import check_first_law, make_offline
-
-        check_first_law(crawler.settings)   # also when started by `scrapy crawl reported`
-        make_offline()
+        crawl_settings.check_first_law(crawler.settings)   # also when started by `scrapy crawl reported`
+        crawl_settings.make_offline()
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.max_depth = s.getint("MERCHINTEL_DEPTH", 2)
-        spider.max_pages = s.getint("MERCHINTEL_MAX_PAGES", 50)
-        spider.site_seconds = s.getfloat("MERCHINTEL_SITE_SECONDS", 0.0)
-        spider.max_script_bytes = s.getint("MERCHINTEL_MAX_SCRIPT_BYTES", 1_000_000)
-        spider.text_cap = s.getint("MERCHINTEL_TEXT_CAP", 20_000)
+        spider.max_depth = s.getint("MERCHINTEL_DEPTH", default("depth"))
+        spider.max_pages = s.getint("MERCHINTEL_MAX_PAGES", default("max_pages"))
+        spider.site_seconds = s.getfloat("MERCHINTEL_SITE_SECONDS", default("site_seconds"))
+        spider.max_script_bytes = s.getint("MERCHINTEL_MAX_SCRIPT_BYTES", default("max_script_bytes"))
+        spider.text_cap = s.getint("MERCHINTEL_TEXT_CAP", default("text_cap"))
         spider.default_region = s.get("MERCHINTEL_DEFAULT_REGION")
         spider.proxy = s.get("MERCHINTEL_PROXY")
-        spider.case_name = spider.case_name or s.get("MERCHINTEL_CASE", "default")
+        spider.case_name = spider.case_name or s.get("MERCHINTEL_CASE", default("case"))
         spider.db_path = s.get("MERCHINTEL_DB")
-        spider.max_active = s.getint("MERCHINTEL_ACTIVE_SITES", 0) or max(8, 2 * s.getint("CONCURRENT_REQUESTS", 16))
-        if analysis_workers(s.get("MERCHINTEL_ANALYSIS_WORKERS", "auto")):
+        spider.max_active = s.getint("MERCHINTEL_ACTIVE_SITES", crawl_settings.MERCHINTEL_ACTIVE_SITES) or \
+            max(8, 2 * s.getint("CONCURRENT_REQUESTS", default("concurrency")))
+        if analysis_workers(s.get("MERCHINTEL_ANALYSIS_WORKERS", crawl_settings.MERCHINTEL_ANALYSIS_WORKERS)):
             spider.analyzer = AnalysisWorker.start(spider.logger)
             crawler.signals.connect(spider._close_analyzer, signal=signals.spider_closed)
         for report in spider.reports:
@@ -292,7 +272,7 @@ class ReportedSiteSpider(Spider):
             linked_domains=sorted(d for d in linked_domains if d),
             text=a.text,
             sha256=hashlib.sha256(response.body).hexdigest(), body_bytes=len(response.body),
-            fetched_at=utcnow(), report_id=meta.get("report_id"), identifiers=identifiers,
+            fetched_at=now_iso(), report_id=meta.get("report_id"), identifiers=identifiers,
             referrer=_header(response.request, b"Referer") if response.request is not None else None)
         out: list[Any] = [item]
         site.pages += 1
@@ -423,367 +403,6 @@ class ReportedSiteSpider(Spider):
         return item
 
 
-# ---- page analysis (in a worker process when the machine has a second core) --------------
-@dataclass
-class PageAnalysis:
-    """What the spider needs from a page's text; never the body itself."""
-    identifiers: list[Any]
-    page_meta: dict[str, Any]
-    links: list[tuple[str, str, int]]   # (url, registered domain, rank bonus); media-looking URLs left out
-    scripts: list[tuple[str, str]]
-    refresh: str | None
-    js_targets: list[str]
-    linked_domains: set[str]
-    text: str                                # visible text, data: URIs stripped, capped
-    parked: str | None
-    failed: list[str] = field(default_factory=list)   # "extractors (TypeError)": logged by the spider
-
-
-def analyze_page(text: str, url: str, kind: str, default_region: str | None, text_cap: int,
-                 want_parked: bool, max_links: int = 0) -> PageAnalysis:
-    """Extractors, page meta, links, visible text and parked verdict of one decoded page.
-
-    Pure and picklable both ways, so it runs the same in the crawl process or in the
-    analysis worker.  ``kind`` is ``html``, ``text``, ``js`` or ``json``.  ``max_links``
-    (0: all): only that many links are returned, the best ranked first-come.
-    """
-    page = Page(text, url=url, content_type=kind, default_region=default_region)
-    failed: list[str] = []
-    try:
-        identifiers = extract_all(page)
-    except Exception as exc:  # an extractor bug must not lose the page
-        failed.append(f"extractors ({type(exc).__name__})")
-        identifiers = []
-    page_meta: dict[str, Any] = {}
-    if kind == "html":
-        try:
-            page_meta = dict(extract_meta(page) or {})
-        except Exception as exc:
-            failed.append(f"page meta ({type(exc).__name__})")
-        if "title" not in page_meta:   # page_meta answered (even None): no second pass
-            _fallback_meta(page, page_meta)
-    links: list[tuple[str, str, int]] = []
-    scripts: list[tuple[str, str]] = []
-    refresh: str | None = None
-    linked: set[str] = set()
-    js: list[str] = []
-    if kind == "html" and page.tree is not None:
-        raw_links, scripts, refresh, linked = _links(page, url, js=js)
-        # Ranked and screened here (in the worker when there is one), so the crawl process
-        # only compares domains: never-media layer a drops media-looking URLs before any
-        # request object exists; the anchor's text is read only when the URL does not rank it.
-        own = registered_domain(url)   # only same-site links are followed; ranked once here
-        ranked = ((u, d, link_bonus(parts, anchor)) for u, d, parts, anchor in raw_links
-                  if d == own and not never_media.media_url_reason(u))
-        links = heapq.nlargest(max_links, ranked, key=lambda link: link[2]) if max_links else list(ranked)
-    if page_meta.get("linked_domains"):
-        linked.update(page_meta["linked_domains"])
-    visible = page.visible_text if kind in ("html", "text") else ""   # scripts: not visible text
-    parked = _parked_reason(f"{page_meta.get('title') or ''} {visible[:5000]}") if want_parked else None
-    return PageAnalysis(identifiers, page_meta, links, scripts, refresh, js, linked,
-                        _cap(strip_data_uris(visible), text_cap), parked, failed)
-
-
-def analysis_workers(value: Any) -> int:
-    """MERCHINTEL_ANALYSIS_WORKERS: ``auto`` (1 when the machine has 2+ cores, else 0), 0 or 1."""
-    if value in (None, "", "auto"):
-        return 1 if (os.cpu_count() or 1) >= 2 else 0
-    return min(1, max(0, int(value)))
-
-
-def _run_now(coro: Any) -> Any:
-    """The result of a coroutine that never suspends (page analysis without a worker)."""
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        return stop.value
-    coro.close()
-    raise RuntimeError("page analysis suspended without an analysis worker")
-
-
-class WorkerGone(Exception):
-    """The analysis worker process is gone; pages are analysed in the crawl process."""
-
-
-_FRAME = struct.Struct("!I")
-
-
-class AnalysisWorker:
-    """One forked process running ``analyze_page`` for the crawl, over a socket pair.
-
-    Scrapy's reactor is single-threaded; extraction, lxml parsing and link resolution are
-    most of merchintel's own work per page, so on a second core they overlap with the
-    downloads.  No helper thread lives in the crawl process (a thread would fight the
-    reactor for the GIL): requests are written without blocking from the event loop and
-    answers read by an event-loop reader, in order.  Bodies never reach the worker — only
-    the decoded text — and it keeps nothing.
-    """
-
-    def __init__(self, sock: socket.socket, proc: Any):
-        self.sock, self.proc = sock, proc
-        self.fd = sock.fileno()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.out = bytearray()
-        self.inbuf = bytearray()
-        self.waiting: deque[asyncio.Future] = deque()
-        self.writing = False
-        self.gone = False
-
-    @classmethod
-    def start(cls, logger: Any = None) -> AnalysisWorker | None:
-        """Fork the worker now (before the reactor runs: no other thread exists to be
-        forked); None when it cannot start."""
-        try:
-            parent_sock, child_sock = socket.socketpair()
-            proc = multiprocessing.get_context("fork").Process(
-                target=_analysis_worker_main, args=(child_sock, parent_sock, os.getpid()), name="merchintel-analysis",
-                daemon=True)
-            proc.start()
-            child_sock.close()
-            parent_sock.setblocking(False)
-            return cls(parent_sock, proc)
-        except Exception as exc:   # no fork on this platform, no memory…: analyse in-process
-            if logger is not None:
-                logger.warning("page analysis worker not started (%s); analysing pages in the crawl process",
-                               type(exc).__name__)
-            return None
-
-    async def analyze(self, args: tuple) -> PageAnalysis:
-        if self.gone:
-            raise WorkerGone()
-        loop = asyncio.get_running_loop()
-        if self.loop is None:
-            self.loop = loop
-            loop.add_reader(self.fd, self._on_readable)
-        data = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
-        fut = loop.create_future()
-        self.waiting.append(fut)
-        self.out += _FRAME.pack(len(data))
-        self.out += data
-        self._flush()
-        kind, value = await fut
-        if kind == "error":
-            raise RuntimeError(f"page analysis failed: {value}")
-        return value
-
-    def _flush(self) -> None:
-        if self.gone:
-            return
-        try:
-            n = self.sock.send(self.out) if self.out else 0
-        except (BlockingIOError, InterruptedError):
-            n = 0
-        except OSError:
-            self._lost()
-            return
-        del self.out[:n]
-        if self.out and not self.writing:
-            self.loop.add_writer(self.fd, self._flush)
-            self.writing = True
-        elif not self.out and self.writing:
-            self.loop.remove_writer(self.fd)
-            self.writing = False
-
-    def _on_readable(self) -> None:
-        try:
-            data = self.sock.recv(1 << 20)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self._lost()
-            return
-        buf = self.inbuf
-        buf += data
-        while len(buf) >= 4:
-            (n,) = _FRAME.unpack_from(buf)
-            if len(buf) < 4 + n:
-                break
-            answer = pickle.loads(bytes(buf[4:4 + n]))
-            del buf[:4 + n]
-            fut = self.waiting.popleft()
-            if not fut.done():
-                fut.set_result(answer)
-
-    def _lost(self) -> None:
-        self._detach()
-        while self.waiting:
-            fut = self.waiting.popleft()
-            if not fut.done():
-                fut.set_exception(WorkerGone())
-
-    def _detach(self) -> None:
-        self.gone = True
-        if self.loop is not None:
-            self.loop.remove_reader(self.fd)
-            if self.writing:
-                self.loop.remove_writer(self.fd)
-                self.writing = False
-
-    def close(self) -> None:
-        """Stop the worker (its end of the socket sees EOF) and reap it."""
-        self._detach()
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-        self.proc.join(timeout=5)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join(timeout=5)
-
-
-def _analysis_worker_main(sock: socket.socket, parent_sock: socket.socket, parent: int) -> None:
-    # the crawl's end, inherited by the fork: closed, so the crawl closing it is our EOF
-    parent_sock.close()
-    # Ctrl-C in a terminal reaches the whole process group; it is the crawl's to handle (it
-    # finishes what is in flight, which needs this worker).  The worker ends when the crawl
-    # closes its socket, or by itself when the crawl process is gone (SIGKILL): no orphan.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        signal.set_wakeup_fd(-1)   # the parent's event loop fd is not this process's
-    except (ValueError, OSError):
-        pass
-
-    def watchdog() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watchdog, name="merchintel-parent-watch", daemon=True).start()
-    sock.setblocking(True)
-    reader = sock.makefile("rb")
-    while True:
-        head = reader.read(4)
-        if len(head) < 4:
-            os._exit(0)
-        (n,) = _FRAME.unpack(head)
-        payload = reader.read(n)
-        if len(payload) < n:
-            os._exit(0)
-        try:
-            answer: tuple[str, Any] = ("ok", analyze_page(*pickle.loads(payload)))
-        except Exception as exc:
-            answer = ("error", type(exc).__name__)
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            sock.sendall(_FRAME.pack(len(data)) + data)
-        except OSError:
-            os._exit(0)
-
-
-# ---- helpers ---------------------------------------------------------------------------
-def _parked_reason(text: str) -> str | None:
-    """graph.history's parked/for-sale/seized detector (skipped while that module is missing)."""
-    try:
-        from graph.history import parked_reason
-    except ImportError:
-        return None
-    try:
-        return parked_reason(text)
-    except Exception:
-        return None
-
-
-def classify_failure(failure: Any) -> tuple[str, str, str]:
-    """(stage, kind, one-line reason) of a failed request; never includes a body."""
-    from crawler.progress import BudgetExhausted, RedirectLoop
-    from crawler.resolver import ResolveError, dns_failure
-    from crawler.ssrf import SSRFRefused
-    from crawler.transport import HeadersRefused
-
-    exc = failure.value
-    request = failure.request
-    chain: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo and len(chain) < 20:
-        e = todo.pop(0)
-        chain.append(e)
-        if e.__cause__ or e.__context__:
-            todo.append(e.__cause__ or e.__context__)
-        # twisted's ResponseFailed carries the failures that ended the response
-        todo += [r.value for r in getattr(e, "reasons", None) or () if isinstance(getattr(r, "value", None),
-                                                                                BaseException)]
-    for e in chain:
-        if isinstance(e, BudgetExhausted):
-            return "refused", e.kind, str(e)
-        if isinstance(e, RedirectLoop):
-            return "fetch", "redirect_loop", str(e)
-        if isinstance(e, never_media.MediaRefused):
-            return "refused", e.kind, f"never-media: {e.reason}"
-        if isinstance(e, SSRFRefused):
-            return "refused", "ssrf", f"ssrf: {e.reason}"
-        if isinstance(e, HeadersRefused):
-            return "refused", "headers", f"headers: {e.reason}"
-        if isinstance(e, StopDownload):
-            return _never_media_error(request) or ("refused", "media", "never-media: stopped before the body")
-        if isinstance(e, ResolveError):
-            return _dns_error(e)
-    if stopped := _never_media_error(request):
-        # a never-media layer stopped it; Scrapy may report the stop as a cancellation
-        return stopped
-    name = type(exc).__name__
-    text = str(exc)[:200]
-    if "CannotResolveHost" in name or "DNSLookup" in name:
-        host = urlsplit(request.url).hostname or ""
-        recorded = dns_failure(host)
-        if recorded is not None:
-            return _dns_error(recorded)
-        return "fetch", "dns", f"DNS lookup of {host} failed"
-    if "Timeout" in name or "TimedOut" in name:
-        return "fetch", "timeout", f"timed out ({name})"
-    if "SSL" in name or "TLS" in name or "ssl" in text.lower() or "certificate" in text.lower():
-        return "fetch", "tls", f"TLS failure ({name})"
-    if "Cancelled" in name and ("maxsize" in text.lower() or "max size" in text.lower()
-                                or request.meta.get("download_maxsize") is not None):
-        return "fetch", "size", f"body larger than the size cap ({name})"
-    if isinstance(exc, IgnoreRequest):
-        low = text.lower()
-        if "redirect" in low:
-            return "fetch", "redirect_loop", text
-        if "download_maxsize" in low or "exceeded" in low:
-            return "fetch", "size", "body larger than MERCHINTEL_MAX_BODY_BYTES after decompression"
-        return "refused", "ignored", text
-    if "Refused" in name:
-        return "fetch", "connection", f"connection refused ({name})"
-    return "fetch", "connection", f"{name}: {text}"[:200]
-
-
-def _never_media_error(request: Any) -> tuple[str, str, str] | None:
-    """(stage, kind, reason) a never-media layer noted on the request, or None."""
-    reason = request.meta.get(never_media.META_REASON)
-    if not reason:
-        return None
-    kind = request.meta.get(never_media.META_KIND, "media")
-    if kind == "size":
-        return "fetch", "size", reason
-    return "refused", kind, f"never-media: {reason}"
-
-
-def meta_refresh_target(content: str) -> str | None:
-    """The URL of a ``<meta http-equiv=refresh content=…>``, or None for a plain reload.
-
-    >>> meta_refresh_target("0; URL='https://shop-b.com/'")
-    'https://shop-b.com/'
-    >>> meta_refresh_target("30") is None
-    True
-    """
-    m = META_REFRESH_RE.match(content)
-    if not m:
-        return None
-    target = m.group(2).strip()
-    return target or None
-
-
-def _dns_error(e: Any) -> tuple[str, str, str]:
-    if e.kind == "ssrf":
-        return "refused", "ssrf", f"ssrf: {e.reason}"
-    if e.kind == "dns_timeout":
-        return "fetch", "timeout", e.reason
-    return "fetch", e.kind if e.kind == "nxdomain" else "dns", e.reason
-
-
 def _header(response: Response, name: bytes) -> str | None:
     v = response.headers.get(name)
     return v.decode("latin-1")[:200] if v else None
@@ -797,124 +416,4 @@ def _cookie_names(response: Response) -> list[str]:
             names.append(name[:100])
     return names
 
-
-def _cap(text: str, cap: int) -> str:
-    if cap <= 0:
-        return ""
-    data = text.encode("utf-8")
-    if len(data) <= cap:
-        return text
-    return data[:cap].decode("utf-8", "ignore")
-
-
-def _links(page: Page, page_url: str, js: list[str] | None = None
-           ) -> tuple[list[tuple[str, str, Any, Any]], list[tuple[str, str]], str | None, set[str]]:
-    """(page links, script URLs, meta refresh target, linked domains).
-
-    With ``js`` (a list), the literal JavaScript location targets of inline scripts
-    (crawler.jsredirect), resolved against the base URL, are appended to it.
-
-    A page link is ``(url, registered domain, SplitResult, anchor)`` where anchor is the
-    ``<a>`` element (its text is read only when the URL alone does not rank the link) or a
-    string; a script is ``(url, registered domain)``.  Only the tag contexts listed in the
-    module docstring are read.
-    """
-    tree = page.tree
-    base = page_url
-    for el in tree.iter("base"):
-        if el.get("href"):
-            base = urljoin(page_url, el.get("href").strip())
-            break
-    links: list[tuple[str, str, Any, Any]] = []
-    scripts: list[tuple[str, str]] = []
-    domains: set[str] = set()
-    refresh: str | None = None
-
-    def resolve(raw: str | None) -> tuple[str, str, Any] | None:
-        if not raw:
-            return None
-        raw = raw.strip()
-        if not raw or raw.startswith(("#", "data:", "javascript:", "mailto:", "tel:")):
-            return None
-        try:
-            url = urljoin(base, raw)
-            if "#" in url:
-                url = url.split("#", 1)[0]
-            parts = urlsplit(url)     # parsed once, used for scheme, domain and ranking
-            host = parts.hostname
-        except ValueError:
-            return None
-        if parts.scheme not in ("http", "https") or not host:
-            return None
-        domain = registered_domain(host)
-        domains.add(domain)
-        return url, domain, parts
-
-    for el in tree.iter("a", "area", "frame", "iframe", "form", "script", "meta"):
-        tag = el.tag
-        if tag in ("a", "area", "frame", "iframe", "form"):
-            if tag == "form" and (el.get("method") or "get").strip().lower() != "get":
-                continue
-            attr = {"a": "href", "area": "href", "form": "action"}.get(tag, "src")
-            if r := resolve(el.get(attr)):
-                links.append((*r, el if tag == "a" else (el.get("alt") or "")))
-        elif tag == "script":
-            src = el.get("src")
-            if src:
-                if r := resolve(src):
-                    scripts.append((r[0], r[1]))
-            elif js is not None and el.text and "location" in el.text \
-                    and (el.get("type") or "").strip().lower() in JS_SCRIPT_TYPES:
-                if target := js_location_target(el.text):
-                    try:   # like a meta refresh target: followed, not counted as a linked domain
-                        js.append(urljoin(base, target))
-                    except ValueError:
-                        pass
-        elif tag == "meta" and (el.get("http-equiv") or "").strip().lower() == "refresh" and refresh is None:
-            target = meta_refresh_target(el.get("content") or "")
-            if target:
-                refresh = urljoin(base, target)
-    return links, scripts, refresh, domains
-
-
-def link_bonus(parts: Any, anchor: Any) -> int:
-    """10 for a contact / payment / join / checkout / about / order-like link (by its path
-    and query, else its anchor text), else 0. The host says nothing: "shop-f.co.uk"."""
-    if PRIORITY_WORDS.search(parts.path + "?" + parts.query) or PRIORITY_WORDS.search(_anchor_text(anchor)):
-        return 10
-    return 0
-
-
-def _anchor_text(anchor: Any) -> str:
-    if isinstance(anchor, str):
-        return anchor
-    try:
-        return anchor.text_content()[:200]
-    except Exception:
-        return ""
-
-
-def _fallback_meta(page: Page, meta: dict[str, Any]) -> None:
-    """Fill title/meta/lang/canonical/og:site_name when page_meta did not give them."""
-    tree = page.tree
-    if tree is None:
-        return
-    if not meta.get("title"):
-        t = tree.find(".//title")
-        if t is not None and t.text_content().strip():
-            meta["title"] = t.text_content().strip()[:500]
-    wanted = {"description": "meta_description", "keywords": "meta_keywords", "generator": "generator",
-              "og:site_name": "og_site_name"}
-    for el in tree.iter("meta"):
-        key = (el.get("name") or el.get("property") or "").strip().lower()
-        col = wanted.get(key)
-        if col and not meta.get(col) and not meta.get(key) and el.get("content"):
-            meta[col] = strip_data_uris(el.get("content").strip())[:1000]
-    if not meta.get("lang") and page.lang:
-        meta["lang"] = page.lang
-    if not meta.get("canonical"):
-        for el in tree.iter("link"):
-            if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
-                meta["canonical"] = el.get("href").strip()[:500]
-                break
 

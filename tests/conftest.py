@@ -37,7 +37,7 @@ def cli_env(tmp_path: Path | None = None, **extra: str) -> dict[str, str]:
 def run_cli(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
             input: str | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
     """Run ``merchintel ARGS`` as a real process; returns the CompletedProcess (text)."""
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], env=env or cli_env(),
+    return subprocess.run([sys.executable, "-m", "merchintel.cli", *args], env=env or cli_env(),
                           cwd=cwd, input=input, capture_output=True, text=True, timeout=timeout)
 
 

@@ -9,7 +9,7 @@ from typing import Iterator
 
 import pytest
 
-from crawler.fakeweb import SAMPLE_WEB
+from fakeweb import SAMPLE_WEB
 
 PORT = 8080
 

@@ -7,6 +7,8 @@ crawl over a real fake web is tests/test_hop_epochs.py.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -16,7 +18,8 @@ import pytest
 from crawler.config import load_config
 from crawler.schema import (ALERTS, CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, RUNS, SITES, dumps,
                             open_db, row_key, upsert_seen)
-from graph.alerts import evaluate, list_alerts
+from graph.alerts import list_alerts
+from merchintel.alerting import evaluate
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 CDN_IP = "203.0.113.10"
@@ -215,7 +218,7 @@ SCENARIOS = [
      {"mirror-copy.net": Site(ids=[PHONE, TELEGRAM]), "cluster-new.net": Site(ids=[TELEGRAM])},
      [("domain_hop", "mirror", "mirror-src.se", "mirror-copy.net"),
       ("new_domain_in_cluster", None, "mirror-src.se", "cluster-new.net")]),
-    # Hops weigh shared values exactly as the clusters do (graph.scoring.final_stats).
+    # Hops weigh shared values exactly as the clusters do (graph.links.final_stats).
     ("a tracker id bridging three separate operators raises no hop",
      {"a1.se": Site(ids=[WALLET, BRIDGE_GA]), "a2.se": Site(ids=[WALLET]),
       "b1.se": Site(ids=[WALLET2, BRIDGE_GA]), "b2.se": Site(ids=[WALLET2]),
@@ -350,16 +353,18 @@ def test_db_path_is_accepted(world):
 
 def test_follow_hops_crawls_a_moved_target_once(tmp_path, monkeypatch):
     """The moved-notice target is handed to one child crawl with the source's case and no further following."""
-    import graph.alerts as ga
+    import merchintel.schedule as child
     calls = []
 
-    def fake_run(cmd, env, **kw):
-        calls.append((cmd, env["MERCHINTEL_FOLLOW_HOPS"], open(cmd[4]).read()))
+    class FakePopen:
+        returncode = 0
 
-        class P:
-            returncode, stderr = 0, ""
-        return P()
-    monkeypatch.setattr(ga.subprocess, "run", fake_run)
+        def __init__(self, cmd, env, **kw):
+            calls.append((cmd, env["MERCHINTEL_FOLLOW_HOPS"], open(cmd[4]).read()))
+
+        def communicate(self, timeout=None):
+            return "", ""
+    monkeypatch.setattr(child.subprocess, "Popen", FakePopen)
     w = World(tmp_path, follow_hops=True)
     w.crawl({"oldshop.se": Site(ids=[WALLET])})
     w.evaluate()
@@ -368,7 +373,7 @@ def test_follow_hops_crawls_a_moved_target_once(tmp_path, monkeypatch):
     assert kinds_of(w.evaluate()) == [("domain_hop", "moved_notice", "oldshop.se", "newshop.is")]
     [(cmd, follow, text)] = calls
     assert cmd[3:8] == ["crawl", cmd[4], "--case", "case-a", "--db"] and follow == "0"
-    assert text.strip() == "http://newshop.is:8080/"
+    assert [r["url"] for r in csv.DictReader(io.StringIO(text))] == ["http://newshop.is:8080/"]
     w.crawl({"oldshop.se": Site(ids=[WALLET], text="We have moved to http://newshop.is:8080/ welcome",
                                 linked=["newshop.is"])})
     w.evaluate()

@@ -1,4 +1,4 @@
-"""The page-analysis worker (spiders/reported.py AnalysisWorker): same answers as in-process,
+"""The page-analysis worker (crawler/analysis.py AnalysisWorker): same answers as in-process,
 no orphan, a dead worker is noticed."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from spiders.reported import AnalysisWorker, WorkerGone, analysis_workers, analyze_page
+from crawler.analysis import AnalysisWorker, WorkerGone, analysis_workers, analyze_page
 
 SHOP = """<!doctype html><html lang="sv"><head><title>Shop A</title>
 <meta name="description" content="Köp här"><meta http-equiv="refresh" content="5; url=/next.html">
@@ -84,7 +84,7 @@ def test_the_worker_leaves_when_its_parent_is_gone(tmp_path):
     import sys
     pidfile = tmp_path / "pid"
     code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from spiders.reported import AnalysisWorker\n"
+            "from crawler.analysis import AnalysisWorker\n"
             "w = AnalysisWorker.start(); open(%r, 'w').write(str(w.proc.pid)); time.sleep(60)\n"
             % (str(ROOT), str(pidfile)))
     p = subprocess.Popen([sys.executable, "-c", code])
@@ -115,7 +115,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("steps,want", [(0, "done"), (1, RuntimeError)])
 def test_run_now(steps, want):
-    from spiders.reported import _run_now
+    from crawler.analysis import _run_now
 
     class Suspend:
         def __await__(self):
@@ -136,7 +136,8 @@ _CRAWL = """
 import sys
 from crawler.config import load_config
 from crawler.inputs import read_input
-from crawler.runner import crawl_reports, new_run_id, prepare_run
+from crawler.clock import new_run_id
+from merchintel.runner import crawl_reports, prepare_run
 workers, db, ns, reports = sys.argv[1:5]
 cfg = load_config({"db": db, "allow_private": True, "nameservers": ns}, env={}, toml_path=None)
 name, reps, _ = read_input(reports)
@@ -152,7 +153,7 @@ def test_the_sample_web_crawl_is_the_same_with_and_without_the_worker(tmp_path):
     import subprocess
     import sys
 
-    from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+    from fakeweb import SAMPLE_WEB, FakeWeb
     from tests.conftest import cli_env
 
     got = []

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
 from tests.conftest import ROOT, cli_env, run_cli
 
 VENV = Path(sys.prefix)      # the venv running the tests: `make demo` made it, its bin/ has merchintel

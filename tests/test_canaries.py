@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli_env, run_cli
-from crawler.fakeweb import CANARY_PREFIX, SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb.data import CANARY_PREFIX
 
 
 def canary_forms(secret: bytes = CANARY_PREFIX) -> dict[str, bytes]:

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from crawler.cli.common import emit_table, short_float
+from merchintel.cli.common import emit_table, short_float
 
 
 @pytest.mark.parametrize("value,text", [

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from crawler.domains import registered_domain
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
 from tests.conftest import cli_env, run_cli
 
 MAX_PAGES = 100

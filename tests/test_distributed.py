@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.distributed import (JSON_SERIALIZER, QueueKeys, decode_job, encode_job, merge_dbs, site_jobs,
-                                 worker_settings)
+from crawler.distributed import JSON_SERIALIZER, QueueKeys, decode_job, encode_job, site_jobs
 from crawler.errors import ConfigError, StoreError
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
+from merchintel.worker import merge_dbs, worker_settings
 from crawler.inputs import Report, read_input
 from tests.conftest import cli_env, run_cli
 
@@ -60,7 +60,7 @@ def web():
 
 
 def _worker(tmp_path: Path, env: dict[str, str], queue: str, name: str, *extra: str) -> subprocess.Popen:
-    args = [sys.executable, "-m", "crawler.cli", "worker", "--queue", queue, "--worker-id", name,
+    args = [sys.executable, "-m", "merchintel.cli", "worker", "--queue", queue, "--worker-id", name,
             "--db", str(tmp_path / f"{name}.sqlite"), "--redis-url", REDIS_URL, "--format", "json", *extra]
     return subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -165,7 +165,7 @@ def _crawl_with_two_workers(tmp_path, env, server, queue, reports_csv, names, ex
 
 @pytest.mark.redis
 def test_two_workers_crawl_every_site_exactly_once(tmp_path, web, redis_queue):
-    from crawler.fakeweb import CANARY_PREFIX
+    from fakeweb.data import CANARY_PREFIX
 
     server, queue = redis_queue
     keys = QueueKeys(queue)

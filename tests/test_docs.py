@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 import pytest
 
-from crawler import docs
-from crawler.cli import main
+from merchintel import docs
+from merchintel.cli import main
 from crawler.config import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -78,7 +78,7 @@ def test_recall_and_precision_per_kind_on_the_mixed_web():
 def test_a_crawl_of_the_forms_web_finds_every_form_and_never_requests_a_pixel(tmp_path):
     import sqlite3
 
-    from crawler.fakeweb import FakeWeb
+    from fakeweb import FakeWeb
     from tests.conftest import cli_env, run_cli
 
     truth = write_formsweb(tmp_path / "web", seed=5, n_sites=8, copies=2)

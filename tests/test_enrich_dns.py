@@ -13,7 +13,7 @@ import pytest
 
 from crawler.config import load_config
 from crawler.dnsconfig import make_async_resolver
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
 from enrich import hosting
 from enrich.dns import query, query_many, rdata_text, soa_email, txt_identifiers
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
 from enrich import rdap
 from enrich.ratelimit import RateLimiter
 

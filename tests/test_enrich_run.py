@@ -10,7 +10,7 @@ import pytest
 
 from crawler.config import load_config
 from crawler.domains import registered_domain
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
 from crawler.schema import ERRORS, OBSERVATIONS, PAGES, SITES, WHOIS_RECORDS, open_db, row_key
 from enrich.contacts import compute_contacts
 from enrich.facts import site_facts

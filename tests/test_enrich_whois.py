@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
 from enrich.ratelimit import RateLimiter
 from enrich.whois import WhoisClient, is_rate_limited, merge_records, parse_whois
 

@@ -11,7 +11,7 @@ import pytest
 
 from crawler.schema import open_db
 from exports import export
-from exports.pseudonymize import pseudonym
+from graph.pseudonymize import pseudonym
 from graph.build import build_graph
 from tests.linkweb import Writer, make_linkweb
 
@@ -163,7 +163,7 @@ def test_export_cli_bad_input(store, cli, args, message):
 
 def test_html_refuses_a_graph_too_big_for_one_page(store, tmp_path, monkeypatch):
     from exports import html
-    from exports.common import ExportError
+    from crawler.errors import ExportError
     monkeypatch.setattr(html, "MAX_HTML_NODES", 10)
     with pytest.raises(ExportError, match="narrow it with --case, --cluster"):
         export(_ro(store), "html", tmp_path / "g.html")

@@ -125,7 +125,7 @@ def test_read_error_is_one_line_error(cli):
 
 
 def test_a_saved_media_file_is_refused_unread(tmp_path, cli):
-    from crawler.fakeweb import CANARY_PREFIX
+    from fakeweb.data import CANARY_PREFIX
     pic = tmp_path / "page.html"
     pic.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + CANARY_PREFIX + b"extract-cli")
     r = cli("extract", str(pic), "--format", "json")

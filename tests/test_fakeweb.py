@@ -26,9 +26,11 @@ import dns.rdatatype
 import dns.resolver
 import pytest
 
-import crawler.fakeweb as fakeweb_pkg
-from crawler.fakeweb import CANARY_PREFIX, SAMPLE_WEB, FakeWeb, render_template
-from crawler.fakeweb.http import MEDIA_MAGIC, content_type_for, is_media
+import fakeweb as fakeweb_pkg
+import fakeweb.data as fakeweb_data
+from fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb.data import CANARY_PREFIX, render_template
+from fakeweb.http import MEDIA_MAGIC, content_type_for, is_media
 from tests.conftest import cli_env
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
@@ -408,7 +410,7 @@ def test_extra_servers(tmp_path, monkeypatch):
         made.append(_Recorder(web_dir, log))
         return made[-1]
 
-    fakeweb_pkg._load_extra_modules()  # the real WHOIS/RDAP modules register in the real list
+    assert len(fakeweb_data.EXTRA_SERVERS) == 2  # the real WHOIS and RDAP fixture servers registered on import
     monkeypatch.setattr(fakeweb_pkg, "EXTRA_SERVERS", [factory, lambda web_dir, log: None])
     root = tiny_web(tmp_path / "w")
     other = tiny_web(tmp_path / "w2")
@@ -429,7 +431,7 @@ def test_missing_hosts_json(tmp_path):
 
 def test_main_prints_env_and_urls(tmp_path):
     root = tiny_web(tmp_path / "w")
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.fakeweb", str(root)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "fakeweb", str(root)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=cli_env(tmp_path))
     try:
         lines = []

@@ -3,8 +3,9 @@ spread over many sites weigh little or nothing."""
 
 import pytest
 
-from graph import scoring
-from graph.scoring import LINK_THRESHOLD, combine, is_weak_value, value_weight
+from graph import links, scoring
+from graph.links import is_weak_value
+from graph.scoring import LINK_THRESHOLD, combine, value_weight
 
 
 @pytest.mark.parametrize("kind,value,n,cdn,ties_alone", [
@@ -98,7 +99,7 @@ def test_cdn_from_ip_info_table_counts(tmp_path):
     w.close()
     from crawler.schema import open_db
     db = open_db(tmp_path / "m.sqlite", readonly=True)
-    assert scoring.db_value_weight(db, "ip", "192.0.2.80") == 0.0
+    assert links.db_value_weight(db, "ip", "192.0.2.80") == 0.0
     assert scoring.value_stats(db)[("ip", "192.0.2.80")].cdn
 
 
@@ -119,4 +120,4 @@ def test_final_weights_follow_database_changes(tmp_path):
         w.observe(f"s{i}.se", "ga_tracking_id", "UA-33333333-1")
     w.close()
     assert is_weak_value(db, "ga_tracking_id", "UA-33333333-1")
-    assert scoring.final_stats(db)[("ga_tracking_id", "UA-33333333-1")].n_domains == 42
+    assert links.final_stats(db)[("ga_tracking_id", "UA-33333333-1")].n_domains == 42

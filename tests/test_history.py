@@ -7,7 +7,8 @@ import json
 import pytest
 
 from crawler.schema import SITE_STATES
-from graph.history import moved_targets, parked_reason, record_states, site_history
+from crawler.extractors.notices import moved_targets, parked_reason
+from graph.history import record_states, site_history
 from tests.test_alerts import PAYPAL, PHONE, STRIPE, WALLET, Site, World, iso
 
 

@@ -24,8 +24,8 @@ EXPECTED = json.loads((HOP / "expected.json").read_text())
 JS_SITES = {"js-shop.se", "js-shop.ru"}
 
 try:
-    from crawler.fakeweb import FakeWeb
-    import crawler.cli.crawl as _crawl_cli
+    from fakeweb import FakeWeb
+    import merchintel.cli.crawl as _crawl_cli
     HAVE_CRAWL = hasattr(_crawl_cli, "crawl")
 except ImportError:  # pragma: no cover
     HAVE_CRAWL = False
@@ -54,7 +54,7 @@ def _key(a):
 def epochs(tmp_path_factory):
     """Runs both epochs once for the module; yields what the tests look at."""
     if not HAVE_CRAWL:
-        pytest.skip("`merchintel crawl` (crawler/cli/crawl.py) is not available")
+        pytest.skip("`merchintel crawl` (merchintel/cli/crawl.py) is not available")
     tmp = tmp_path_factory.mktemp("hop")
     db = str(tmp / "merchintel.sqlite")
     jsonl = tmp / "alerts.jsonl"
@@ -203,7 +203,7 @@ def test_watch_finishes_the_running_crawl_on_sigterm(epochs):
     before = {r["domain"]: r["crawls"] for r in open_db(db).query(
         f"SELECT domain, crawls FROM [{SITE_STATES}] WHERE current = 1")}
     env = {**epochs["env"], "MERCHINTEL_NOW": "+60h"}      # the epoch-2 web is still serving
-    p = subprocess.Popen([sys.executable, "-m", "crawler.cli", "watch", "--interval", "1h"], env=env, cwd=tmp,
+    p = subprocess.Popen([sys.executable, "-m", "merchintel.cli", "watch", "--interval", "1h"], env=env, cwd=tmp,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
     deadline = time.monotonic() + 120

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli_env
-from crawler.fakeweb.hostile import (PEER, HostileServer, encoded, fake_jpeg, fake_png, response_head, send_body, text_page,
+from fakeweb.hostile import (PEER, HostileServer, encoded, fake_jpeg, fake_png, response_head, send_body, text_page,
                            b64_jpeg_run)
 from tests.test_canaries import canary_forms, scan
 
@@ -80,7 +80,7 @@ def run_crawl(tmp: Path, urls: list[str] | None = None, *args: str, input_path: 
     if input_path is None:
         input_path = tmp / "in.txt"
         input_path.write_text("".join(u + "\n" for u in urls or ()), encoding="utf-8")
-    cmd = [sys.executable, "-m", "crawler.cli", "crawl", str(input_path), "--db", str(tmp / "m.sqlite"),
+    cmd = [sys.executable, "-m", "merchintel.cli", "crawl", str(input_path), "--db", str(tmp / "m.sqlite"),
            "--no-enrich", "--ssrf-allow", "127.0.0.0/8", "-vv", "--format", "json", *args]
     out_f, err_f = tmp / "home" / "stdout.txt", tmp / "home" / "stderr.txt"
     environment = cli_env(tmp, MERCHINTEL_PROGRESS_INTERVAL="0", **env)

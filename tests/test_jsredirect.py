@@ -108,7 +108,7 @@ SCRIPTS_PAGE = """<html><head><base href="http://shop-a.se/sub/">
 ])
 def test_spider_takes_js_targets_from_inline_scripts_only(html, want):
     from crawler.extractors.model import Page
-    from spiders.reported import _links
+    from crawler.extractors.links import page_links as _links
 
     js: list[str] = []
     _links(Page(html, url="http://shop-a.se/", content_type="html"), "http://shop-a.se/", js=js)

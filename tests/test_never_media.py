@@ -19,7 +19,7 @@ from crawler.extractors.model import Page
 from crawler.never_media import (MediaRefused, NeverMediaBodyMiddleware, NeverMediaMiddleware,
                                  content_type_reason, media_url_reason, sniff_reason)
 from crawler.settings import build_settings, check_first_law, make_offline
-from spiders.reported import _links
+from crawler.extractors.links import page_links as _links
 
 
 def crawler_for(**overrides):
@@ -280,7 +280,7 @@ def test_body_sniffed_on_the_stream_is_not_sniffed_twice_but_a_redirect_hop_is()
 
 # ---- layer d: the size cap also holds while decompressing ------------------------------
 def test_gzip_bomb_stops_at_the_cap_with_bounded_memory():
-    from crawler.fakeweb.http import gzip_bomb
+    from fakeweb.http import gzip_bomb
 
     bomb = gzip_bomb(64 * 1024 * 1024)           # inflates to 64 MB; ~64 KB on the wire
     crawler = crawler_for(DOWNLOAD_MAXSIZE=1_000_000)
@@ -358,7 +358,7 @@ def test_cookie_middleware_suffix_list_is_offline():
     ("", None),
 ])
 def test_meta_refresh_targets(content, target):
-    from spiders.reported import meta_refresh_target
+    from crawler.extractors.links import meta_refresh_target
     assert meta_refresh_target(content) == target
 
 
@@ -417,7 +417,7 @@ def test_raw_deflate_and_a_second_gzip_member_are_decoded():
 
 
 def test_a_gzip_bomb_stops_at_the_cap_in_the_stream_with_bounded_memory():
-    from crawler.fakeweb.http import gzip_bomb
+    from fakeweb.http import gzip_bomb
 
     bomb = gzip_bomb(64 * 1024 * 1024)
     tracemalloc.start()

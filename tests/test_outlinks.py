@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.fakeweb import FakeWeb
+from fakeweb import FakeWeb
 from tests.conftest import cli_env, run_cli
 
 HOSTS = {"go-shop.se": "127.0.0.2", "bit.ly": "127.0.0.3", "paypal.com": "127.0.0.3", "next-shop.net": "127.0.0.4",

@@ -19,7 +19,7 @@ import networkx as nx
 import pytest
 
 from crawler.domains import registered_domain
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb import SAMPLE_WEB, FakeWeb
 from tests.conftest import cli_env, run_cli
 
 EXPECTED = json.loads((SAMPLE_WEB / "expected.json").read_text("utf-8"))

@@ -14,9 +14,10 @@ import pytest
 
 from crawler.config import load_config
 from crawler.errors import ConfigError, LockHeld
-from crawler.lock import RunLock, holder_pid, lock_path
-from crawler.schedule import (MIN_EVERY, due_sites, now, parse_duration, run_due, set_schedule, since_time,
-                              watchlist)
+from merchintel.lock import RunLock, holder_pid, lock_path
+from crawler.clock import now, parse_duration, since_time
+from merchintel.schedule import MIN_EVERY, due_sites, set_schedule, watchlist
+from merchintel.watch import run_due
 from crawler.schema import CASE_SITES, REPORTS, RUNS, open_db, row_key, upsert_seen
 from tests.conftest import cli_env
 
@@ -148,7 +149,7 @@ def test_the_lock_refuses_a_second_holder_and_takes_over_a_dead_ones(tmp_path):
 def test_run_due_cli_exits_while_another_run_holds_the_lock(tmp_path, cli):
     db_path = tmp_path / "merchintel.sqlite"
     open_db(db_path)
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from crawler.lock import RunLock; "
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from merchintel.lock import RunLock; "
                                f"l = RunLock({str(db_path)!r}).acquire(); print('held', flush=True); time.sleep(60)"],
                               stdout=subprocess.PIPE, text=True, env=cli_env(tmp_path))
     try:
@@ -170,7 +171,7 @@ def test_watch_stops_cleanly_on_sigterm_and_sigint(tmp_path):
     db_path = tmp_path / "merchintel.sqlite"
     open_db(db_path)
     for sig in (signal.SIGTERM, signal.SIGINT):
-        p = subprocess.Popen([sys.executable, "-m", "crawler.cli", "watch", "--db", str(db_path), "--interval", "1h"],
+        p = subprocess.Popen([sys.executable, "-m", "merchintel.cli", "watch", "--db", str(db_path), "--interval", "1h"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(tmp_path))
         line = p.stderr.readline()
         assert "watch: checking every 3600s" in line

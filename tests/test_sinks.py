@@ -14,7 +14,7 @@ import pytest
 
 from crawler.config import load_config
 from crawler.schema import ALERT_DELIVERIES, ALERTS, dumps, open_db
-from crawler.sinks import MAX_ATTEMPTS, SIGNATURE_HEADER, configured_sinks, deliver, sign
+from merchintel.sinks import MAX_ATTEMPTS, SIGNATURE_HEADER, configured_sinks, deliver, sign
 
 SECRET = "hush-4711"
 
@@ -155,7 +155,7 @@ def test_a_dead_webhook_is_retried_then_given_up(db):
         port = s.getsockname()[1]          # closed again: connections are refused
     alerts = store(db, [make_alert()])
     c = cfg(webhook_url=f"http://127.0.0.1:{port}/h")
-    import crawler.sinks as sinks
+    import merchintel.sinks as sinks
     old = sinks.RETRY_DELAYS
     sinks.RETRY_DELAYS = (0.01, 0.01, 0.01)
     try:

@@ -15,9 +15,10 @@ from scrapy.utils.test import get_crawler
 from crawler.config import Config
 from crawler.dnsconfig import make_resolver
 from crawler.errors import ConfigError
-from crawler.fakeweb import FakeWeb
+from fakeweb import FakeWeb
 from crawler.resolver import NXDomainError, SSRFDNSRefused, resolve_checked
-from crawler.ssrf import SSRFMiddleware, SSRFRefused, address_reason, literal_ip, parse_networks, refusal
+from crawler.addresses import address_reason, literal_ip, parse_networks, refusal
+from crawler.ssrf import SSRFMiddleware, SSRFRefused
 
 
 @pytest.mark.parametrize("ip, category", [

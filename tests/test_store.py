@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import cli_env, run_cli
 from crawler import schema
 from crawler.extractors.model import Identifier
-from crawler.fakeweb import FakeWeb
+from fakeweb import FakeWeb
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from crawler.pipelines import Store
 
@@ -128,7 +128,7 @@ def test_sigkill_loses_nothing_and_rerun_finishes(slow_web, tmp_path):
     (tmp_path / "in.txt").write_text("\n".join(urls) + "\n")
     env = cli_env(tmp_path, **slow_web.env)
     db_path = tmp_path / "k.sqlite"
-    args = [sys.executable, "-m", "crawler.cli", "crawl", "in.txt", "--db", str(db_path), "--no-enrich",
+    args = [sys.executable, "-m", "merchintel.cli", "crawl", "in.txt", "--db", str(db_path), "--no-enrich",
             "--concurrency", "1"]
     proc = subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

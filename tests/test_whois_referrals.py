@@ -2,7 +2,7 @@
 
 The answers served are real ones from tests/whois_corpus (a thin Verisign answer and the
 registrar's, an IANA + Verisign answer as a client prints them, RU-CENTER's answer for a
-name under spb.ru), laid out the way crawler/fakeweb/whois.py serves them.
+name under spb.ru), laid out the way fakeweb/whois.py serves them.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from crawler.config import load_config
-from crawler.fakeweb import SAMPLE_WEB, FakeWeb
-from crawler.fakeweb.whois import WhoisServer
+from fakeweb import SAMPLE_WEB, FakeWeb
+from fakeweb.whois import WhoisServer
 from enrich import whois as W
 from enrich.ratelimit import RateLimiter
 from enrich.run import lookup_registration, make_clients, whois_name

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from crawler.extractors import crypto, emails, messengers, payments, phones, trackers
+from crawler.extractors import crypto, emails, messengers, page_meta, payments, phones, trackers
 from crawler.extractors.model import Identifier, Kind, Page, snippet, strip_data_uris
 
 FAMILIES = (payments, crypto, phones, emails, messengers, trackers)
@@ -45,7 +45,6 @@ def extract_all(page: Page) -> list[Identifier]:
 
 def extract_meta(page: Page) -> dict:
     """Page metadata (title, meta tags, lang, canonical, og:site_name, linked domains)."""
-    from crawler.extractors import page_meta
     return page_meta.extract_meta(page)
 
 

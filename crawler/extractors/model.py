@@ -15,6 +15,9 @@ from functools import cached_property
 from typing import Any, Iterator
 
 import ahocorasick_rs
+import lxml.html
+
+from crawler.extractors.regions import region_for
 
 from crawler.extractors.only_text import strip_embedded
 
@@ -217,7 +220,6 @@ class Page:
         """The lxml tree of an HTML page (None for JS/JSON/text or unparsable input)."""
         if not self.is_html or not self.text.strip():
             return None
-        import lxml.html
         try:
             return lxml.html.document_fromstring(self.text)
         except Exception:  # lxml raises several types for garbage; no tree is an answer too
@@ -253,7 +255,6 @@ class Page:
     @cached_property
     def region(self) -> str | None:
         """Phone default region: the page's ccTLD, then its ``lang``, then default_region."""
-        from crawler.extractors.regions import region_for
         return region_for(self.url, self.lang, self.default_region)
 
     def iter_context(self, text: str, start: int, end: int) -> str:

@@ -1,3 +1,0 @@
-from crawler.cli import main
-
-main(prog_name="merchintel")

@@ -1,0 +1,3 @@
+from merchintel.cli import main
+
+main(prog_name="merchintel")

@@ -1,0 +1,50 @@
+"""After a crawl: enrichment of the crawled sites, then alert evaluation.
+
+Enrichment files its facts under the crawl's run id, so a run's DNS/WHOIS observations
+sit beside its page observations.  A step that fails at run time is reported on stderr
+and does not undo what the crawl stored; a missing module is an installation error and
+is raised like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from crawler import schema
+from crawler.config import Config
+from enrich.run import enrich_sites
+from merchintel.alerting import evaluate
+
+
+def run_postcrawl(cfg: Config, run_id: str, domains: list[str], *, note: Callable[[str], None],
+                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Enrich ``domains`` then evaluate alerts for ``run_id``; returns what each step returned."""
+    out: dict[str, Any] = {}
+    if domains:
+        db = schema.open_db(cfg.db)
+        try:
+            out["enrich"] = enrich_sites(db, cfg, domains=domains, refresh=False, progress=progress or note,
+                                         run_id=run_id)
+        except Exception as exc:  # a failed enrichment is reported; the crawl stays stored
+            note(f"Error: enrichment failed ({type(exc).__name__}: {exc}); the crawl is stored; "
+                 f"run `merchintel enrich` again later.")
+        finally:
+            db.conn.close()
+    db = schema.open_db(cfg.db)
+    try:
+        alerts = evaluate(db, cfg, run_id=run_id)
+        out["alerts"] = list(alerts or [])
+    except Exception as exc:
+        note(f"Error: alert evaluation failed ({type(exc).__name__}: {exc}); the crawl is stored.")
+    finally:
+        db.conn.close()
+    return out
+
+
+def crawled_domains(cfg: Config, run_id: str) -> list[str]:
+    db = schema.open_db(cfg.db)
+    try:
+        return [r[0] for r in db.execute(
+            f"SELECT domain FROM [{schema.SITES}] WHERE last_run_id = ? ORDER BY domain", [run_id]).fetchall()]
+    finally:
+        db.conn.close()
