@@ -30,6 +30,26 @@ def db_option(f: Callable) -> Callable:
     return setting_option("db", "--db", type=click.Path(dir_okay=False))(f)
 
 
+def crawl_options(f: Callable) -> Callable:
+    """The crawl settings shared by `crawl` and `worker`, in the order their --help shows them."""
+    options = (
+        setting_option("depth", "--depth", type=click.IntRange(0, 20)),
+        setting_option("max_pages", "--max-pages", type=click.IntRange(1, 100_000)),
+        setting_option("concurrency", "--concurrency", type=click.IntRange(1, 512)),
+        setting_option("allow_private", "--allow-private", is_flag=True, default=None,
+                       help="Lift the SSRF guard: allow loopback/private/reserved targets (test webs only). "
+                            "[env MERCHINTEL_ALLOW_PRIVATE]"),
+        setting_option("ssrf_allow", "--ssrf-allow"),
+        setting_option("nameservers", "--nameservers"),
+        setting_option("proxy", "--proxy"),
+        setting_option("timeout", "--timeout", type=float),
+        setting_option("text_cap", "--text-cap", type=click.IntRange(0, None)),
+    )
+    for option in reversed(options):  # decorators apply bottom-up
+        f = option(f)
+    return f
+
+
 def format_option(*choices: str, default: str = "table") -> Callable:
     return click.option("--format", "fmt", type=click.Choice(list(choices or ("json", "table"))),
                         default=default, show_default=True, help="Output format (json is for pipes).")

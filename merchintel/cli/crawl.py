@@ -19,7 +19,7 @@ from crawler.inputs import read_input
 from fakeweb import SAMPLE_WEB, FakeWeb
 from graph.clusters import compute_clusters
 from merchintel.cli import main
-from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
+from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, crawl_options, setting_option
 from merchintel.postcrawl import crawled_domains, run_postcrawl
 from merchintel.runner import crawl_reports, finish_run, prepare_run, summarize, summary_lines
 
@@ -28,17 +28,7 @@ from merchintel.runner import crawl_reports, finish_run, prepare_run, summarize,
 @click.argument("input", metavar="INPUT")
 @db_option
 @setting_option("case", "--case")
-@setting_option("depth", "--depth", type=click.IntRange(0, 20))
-@setting_option("max_pages", "--max-pages", type=click.IntRange(1, 100_000))
-@setting_option("concurrency", "--concurrency", type=click.IntRange(1, 512))
-@setting_option("allow_private", "--allow-private", is_flag=True, default=None,
-                help="Lift the SSRF guard: allow loopback/private/reserved targets (test webs only). "
-                     "[env MERCHINTEL_ALLOW_PRIVATE]")
-@setting_option("ssrf_allow", "--ssrf-allow")
-@setting_option("nameservers", "--nameservers")
-@setting_option("proxy", "--proxy")
-@setting_option("timeout", "--timeout", type=float)
-@setting_option("text_cap", "--text-cap", type=click.IntRange(0, None))
+@crawl_options
 @click.option("--no-enrich", is_flag=True, help="Skip DNS/WHOIS/RDAP enrichment and alerts after the crawl.")
 @click.option("--resume", is_flag=True,
               help="Skip reports whose site a previous run already finished (after a killed crawl).")

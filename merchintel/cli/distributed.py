@@ -10,7 +10,7 @@ from crawler.distributed import QueueKeys, check_name, site_jobs
 from crawler.errors import InputError
 from crawler.inputs import read_input
 from merchintel.cli import main
-from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, setting_option
+from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, crawl_options, setting_option
 from merchintel.runner import summary_lines
 from merchintel.worker import connect, enqueue as push, merge_dbs, queue_status, run_worker
 
@@ -64,17 +64,7 @@ def enqueue(input: str, queue: str, fmt: str, **opts: Any) -> None:
 @click.option("--heartbeat-ttl", type=click.IntRange(2, 3600), default=20, show_default=True,
               help="Seconds without a heartbeat after which other workers count this one as dead "
                    "and take its sites back (it beats every TTL/4 s, at most every 5 s).")
-@setting_option("depth", "--depth", type=click.IntRange(0, 20))
-@setting_option("max_pages", "--max-pages", type=click.IntRange(1, 100_000))
-@setting_option("concurrency", "--concurrency", type=click.IntRange(1, 512))
-@setting_option("allow_private", "--allow-private", is_flag=True, default=None,
-                help="Lift the SSRF guard: allow loopback/private/reserved targets (test webs only). "
-                     "[env MERCHINTEL_ALLOW_PRIVATE]")
-@setting_option("ssrf_allow", "--ssrf-allow")
-@setting_option("nameservers", "--nameservers")
-@setting_option("proxy", "--proxy")
-@setting_option("timeout", "--timeout", type=float)
-@setting_option("text_cap", "--text-cap", type=click.IntRange(0, None))
+@crawl_options
 @click.option("-v", "--verbose", count=True, help="Scrapy's logs too (-v info, -vv debug), on stderr.")
 @format_option("table", "json")
 def worker(queue: str, worker_id: str | None, idle_exit: float, active_sites: int, heartbeat_ttl: int,
