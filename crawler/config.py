@@ -123,6 +123,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Wall-clock budget of one site's crawl in seconds; requests of a site past it are dropped.", _float),
     Setting("max_line_bytes", "MERCHINTEL_MAX_LINE_BYTES", 8192,
             "Longest input line (URL or CSV row) read, in bytes; a longer line is named and skipped.", _int),
+    Setting("captures", "MERCHINTEL_CAPTURES", True,
+            "Store an evidence capture of every accepted page (text-only HTML, headers, address, "
+            "certificate, hashes; docs/evidence.md); 0 stores none.", _bool),
     Setting("text_cap", "MERCHINTEL_TEXT_CAP", 20_000,
             "Visible text kept per page, in bytes; 0 keeps none.", _int),
     Setting("default_region", "MERCHINTEL_DEFAULT_REGION", None,

@@ -1,7 +1,8 @@
 """What the spider hands the pipeline: plain dataclasses (Scrapy accepts them as items).
 
 Bodies are never part of an item: a page travels as its hash, its length, its capped
-visible text (data: URIs stripped) and what the extractors found.
+visible text (data: URIs stripped) and what the extractors found; an accepted page
+may also carry its evidence capture (crawler/capture.py: text-only HTML, headers, hashes).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class PageItem:
     report_id: str | None = None
     identifiers: list[Identifier] = field(default_factory=list)
     referrer: str | None = None  # the Referer the request carried: the path by which the page was reached
+    capture: Any = None          # crawler.capture.Capture of an accepted page (text-only), when captures are on
 
     def __repr__(self) -> str:  # Scrapy logs items at debug level: a line, not the page
         return (f"PageItem({self.url!r}, status={self.status}, resource={self.resource}, depth={self.depth}, "

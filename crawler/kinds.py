@@ -21,6 +21,14 @@ INFRA_KINDS: tuple[Kind, ...] = (
     Kind("asn", "hosting", "Autonomous system", "weak", False, "Origin AS of a site's IP."),
     Kind("registrant_email", "whois", "Registrant e-mail", "strong", True, "Unredacted registrant e-mail."),
     Kind("registrant_org", "whois", "Registrant organisation", "medium", False, "Registrant organisation."),
+    # from evidence captures (crawler/capture.py); a CDN's or a free CA's shared certificate
+    # is flagged cdn and weighs nothing, like a CDN address
+    Kind("tls_cert", "hosting", "TLS certificate", "medium", False,
+         "SHA-256 fingerprint of the certificate an HTTPS site served (the same key pair and names)."),
+    Kind("tls_sans", "hosting", "TLS certificate names", "medium", False,
+         "The registered domains a certificate's SANs name, when two or more: one certificate ordered for them all."),
+    Kind("header_fp", "hosting", "Response header fingerprint", "weak", False,
+         "Hash of a site's distinctive response headers (common, CDN and per-request ones left out)."),
 )
 
 

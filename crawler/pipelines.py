@@ -7,7 +7,8 @@ and never duplicates.  Statements only name columns the schema declares.
 
 Writes are committed every ``MERCHINTEL_COMMIT_EVERY`` rows or every second, and at
 close: a crawl killed with SIGKILL loses at most the last uncommitted second; what was
-committed stays (WAL).  Nothing here ever sees a body.
+committed stays (WAL).  Nothing here ever sees a body: a page's evidence capture arrives
+as text-only HTML, already compressed and hashed (crawler/capture.py).
 
 Only text is stored: every string value of every row goes through
 ``only_text.clean_stored`` (no NUL or C0 control character but tab/newline/CR, no data:
@@ -17,17 +18,20 @@ URI in any form, no inline ``<svg>``, no base64 run of media) right before it is
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import time
 from typing import TYPE_CHECKING, Any
 
 from crawler import schema, settings as crawl_settings
+from crawler.capture import Capture, record_digest
 from crawler.clock import now_iso
 from crawler.config import default
 from crawler.domains import registered_domain
 from crawler.extractors.only_text import clean_stored
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
-from crawler.schema import CASE_SITES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES, TABLES_BY_NAME, dumps, row_key
+from crawler.schema import (CAPTURES, CASE_SITES, CERTIFICATES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES,
+                            TABLES_BY_NAME, dumps, row_key)
 
 if TYPE_CHECKING:  # pragma: no cover
     from scrapy.crawler import Crawler
@@ -138,6 +142,8 @@ class Store:
                 value = ", ".join(map(str, value))
             row[col] = str(value)[:1000] if value is not None else None
         self.upsert(PAGES, row)
+        if item.capture is not None:
+            self.capture(item.capture, item)
         if not item.identifiers:
             return
         seen_domain = schema_domain(item.final_url) or item.domain
@@ -150,6 +156,52 @@ class Store:
                 row_key(ident.id, item.final_url), ident.id, ident.kind, ident.value, seen_domain, item.final_url,
                 ident.raw[:500], ident.context[:200], flags, source,
                 self.case_name, self.run_id, now, now))
+        self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)
+        self.upsert_many(OBSERVATIONS, _OBSERVATION_COLS, observations)
+
+    def capture(self, cap: Capture, item: PageItem) -> None:
+        """The page's evidence capture, its certificate, and the pivots it gives (a shared
+        certificate, names or distinctive headers) as observations of source ``capture``."""
+        domain = schema_domain(cap.final_url) or item.domain
+        cert = cap.cert
+        row: dict[str, Any] = {
+            "id": row_key(cap.url, cap.captured_at, self.run_id), "url": cap.url, "final_url": cap.final_url,
+            "domain": domain, "redirect_chain": dumps(cap.redirect_chain), "status": cap.status,
+            "headers": dumps(cap.headers), "request_headers": dumps(cap.request_headers), "ip": cap.ip,
+            "captured_at": cap.captured_at, "content_type": cap.content_type, "body_sha256": cap.body_sha256,
+            "body_bytes": cap.body_bytes, "text_sha256": cap.text_sha256, "text_bytes": cap.text_bytes,
+            "cert_sha256": cert.sha256 if cert else None, "header_fp": cap.header_fp,
+            "case_name": self.case_name, "run_id": self.run_id}
+        # the digest covers the values as stored: cleaned first, the same way upsert does
+        row = dict(zip(row, _clean(tuple(row.values()))))
+        row.update({"text_zlib": cap.text_zlib, "neutralised": cap.neutralised, "header_basis": cap.header_basis,
+                    "report_id": item.report_id, "record_sha256": record_digest(row)})
+        self.upsert(CAPTURES, row)
+        pivots: list[tuple[str, str, str, list[str]]] = []   # kind, value, raw, flags
+        if cert is not None:
+            self.upsert(CERTIFICATES, {
+                "sha256": cert.sha256, "subject": cert.subject, "issuer": cert.issuer, "sans": dumps(cert.sans),
+                "not_before": cert.not_before, "not_after": cert.not_after, "serial": cert.serial,
+                "der": cert.der, "shared": cert.shared, "first_seen": cap.captured_at,
+                "last_seen": cap.captured_at})
+            flags = ["cdn"] if cert.shared else []
+            pivots.append(("tls_cert", cert.sha256, f"{cert.subject} / {cert.issuer}", flags))
+            names = cert.san_domains
+            if len(names) >= 2:
+                pivots.append(("tls_sans", ",".join(names[:20]) if len(names) <= 20 else
+                               "sha256:" + hashlib.sha256(",".join(names).encode()).hexdigest()[:32],
+                               ", ".join(cert.sans[:20]), flags))
+        if cap.header_fp:
+            pivots.append(("header_fp", cap.header_fp, cap.header_basis, []))
+        if not pivots:
+            return
+        now = cap.captured_at
+        idents, observations = [], []
+        for kind, value, raw, flags in pivots:
+            ident_id = f"{kind}:{value}"
+            idents.append((ident_id, kind, value, dumps(flags), now, now))
+            observations.append((row_key(ident_id, cap.final_url), ident_id, kind, value, domain, cap.final_url,
+                                 raw[:500], raw[:200], dumps(flags), "capture", self.case_name, self.run_id, now, now))
         self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)
         self.upsert_many(OBSERVATIONS, _OBSERVATION_COLS, observations)
 
@@ -215,8 +267,9 @@ class StorePipeline:
         assert store is not None
         if isinstance(item, PageItem):
             store.page(item)
-            # identifiers keep only what the DB needs; the item goes on without text
+            # identifiers keep only what the DB needs; the item goes on without text or capture
             item.text = ""
+            item.capture = None
         elif isinstance(item, FetchErrorItem):
             store.error(item)
         elif isinstance(item, SiteDoneItem):

@@ -408,6 +408,66 @@ TABLES += [
     ), pk="key", indexes=(("status",), ("alert_key",))),
 ]
 
+# ---------------------------------------------------------------------------------------
+# Evidence captures, certificates and the export audit (issue 13; crawler/capture.py).
+# ---------------------------------------------------------------------------------------
+CAPTURES = "captures"
+CERTIFICATES = "certificates"
+EXPORT_AUDIT = "export_audit"
+
+TABLES += [
+    Table(CAPTURES, "One row per accepted page fetch: what the page showed, when and from where, as text-only HTML.", (
+        C("id", str, "row_key(url, captured_at, run_id)."),
+        C("url", str, "URL asked for (first of the chain)."),
+        C("final_url", str, "URL after redirects."),
+        C("domain", str, "Registered domain of the final URL."),
+        C("redirect_chain", str, "JSON list of {url,status,kind} hops, as in pages.redirect_chain."),
+        C("status", int, "HTTP status."),
+        C("headers", str, "JSON list of [name, value] response headers as served (Set-Cookie values cut to the name)."),
+        C("request_headers", str, "JSON list of [name, value] headers the request sent."),
+        C("ip", str, "Server address the crawler was connected to."),
+        C("captured_at", str, "UTC time of the capture."),
+        C("content_type", str, "Content-Type header."),
+        C("body_sha256", str, "SHA-256 of the body bytes as received (the body itself is never stored)."),
+        C("body_bytes", int, "Body length in bytes."),
+        C("text_zlib", bytes, "The text-only HTML (media references neutralised), zlib-compressed UTF-8."),
+        C("text_sha256", str, "SHA-256 of the stored text-only HTML (UTF-8, before compression)."),
+        C("text_bytes", int, "Length of the text-only HTML in bytes."),
+        C("neutralised", int, "Media references made inert (src, srcset, CSS url(), svg…)."),
+        C("cert_sha256", str, "certificates.sha256 of the TLS certificate served (HTTPS), if any."),
+        C("header_fp", str, "Fingerprint of the distinctive response headers, if any."),
+        C("header_basis", str, "The header lines the fingerprint hashes."),
+        C("record_sha256", str, "SHA-256 over the row's facts (crawler.capture.RECORD_FIELDS); merchintel verify checks it."),
+        C("case_name", str, "Case of the crawl."),
+        C("run_id", str, "Run of the crawl."),
+        C("report_id", str, "Report the crawl started from."),
+    ), pk="id", indexes=(("domain",), ("captured_at",), ("case_name",), ("cert_sha256",), ("final_url",))),
+    Table(CERTIFICATES, "TLS certificates HTTPS sites served (parsed facts and the DER bytes).", (
+        C("sha256", str, "SHA-256 fingerprint of the DER certificate."),
+        C("subject", str, "Subject (RFC 4514)."),
+        C("issuer", str, "Issuer (RFC 4514)."),
+        C("sans", str, "JSON list of subjectAltName DNS names and addresses."),
+        C("not_before", str, "Validity start (UTC)."),
+        C("not_after", str, "Validity end (UTC)."),
+        C("serial", str, "Serial number (hex)."),
+        C("der", bytes, "The certificate as served (DER); verify recomputes its fingerprint."),
+        C("shared", str, "Why the certificate is shared infrastructure (CDN, free CA bulk, multi-tenant), else empty."),
+        C("first_seen", str, "First capture that served it."),
+        C("last_seen", str, "Last capture that served it."),
+    ), pk="sha256"),
+    Table(EXPORT_AUDIT, "Every export written: when, what, for which case, and the output's SHA-256.", (
+        C("id", str, "row_key(at, format, output)."),
+        C("at", str, "UTC time of the export."),
+        C("format", str, "json, gexf, graphml, csv, stix, html, warc."),
+        C("output", str, "File written (csv: every file, JSON list)."),
+        C("case_name", str, "Case exported (--case), if one."),
+        C("filters", str, "JSON of the other filters (cluster, since, min_score, pseudonymize on/off)."),
+        C("sha256", str, "SHA-256 of the output (csv: of the files' hashes in order)."),
+        C("bytes", int, "Bytes written."),
+        C("records", int, "Records or rows written, where the writer counts them."),
+    ), pk="id", indexes=(("at",),)),
+]
+
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 MIGRATIONS = "_migrations"
 

@@ -112,6 +112,7 @@ MERCHINTEL_MAX_HEADER_BYTES = default("max_header_bytes")  # status line + heade
 MERCHINTEL_MAX_HEADERS = default("max_headers")
 MERCHINTEL_SITE_SECONDS = default("site_seconds")         # wall-clock budget of one site's crawl
 MERCHINTEL_TEXT_CAP = default("text_cap")
+MERCHINTEL_CAPTURES = default("captures")
 MERCHINTEL_DEFAULT_REGION = default("default_region")
 MERCHINTEL_RUN_ID = None
 MERCHINTEL_PROXY = default("proxy")
@@ -145,6 +146,7 @@ def build_settings(cfg: Any, **extra: Any) -> dict[str, Any]:
         "MERCHINTEL_MAX_PAGES": int(cfg.max_pages),
         "MERCHINTEL_MAX_SCRIPT_BYTES": int(cfg.max_script_bytes),
         "MERCHINTEL_TEXT_CAP": int(cfg.text_cap),
+        "MERCHINTEL_CAPTURES": bool(cfg.get("captures")),
         "MERCHINTEL_MAX_HEADER_BYTES": int(cfg.max_header_bytes),
         "MERCHINTEL_MAX_HEADERS": int(cfg.max_headers),
         "MERCHINTEL_SITE_SECONDS": float(cfg.site_seconds),

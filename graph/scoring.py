@@ -58,6 +58,10 @@ PRIVACY_KINDS = frozenset({"soa_email", "registrant_email", "registrant_org", "e
 
 STRENGTHS = ("strong", "medium", "weak")
 
+# Kinds that weigh nothing on shared infrastructure: a CDN address or AS, and a CDN's, a
+# shared host's or a free CA's bulk certificate (crawler/capture.py flags those cdn).
+CDN_ZERO_KINDS = frozenset({"ip", "asn", "tls_cert", "tls_sans", "header_fp"})
+
 
 _KIND_CACHE: dict[str, tuple[float, tuple[int, int], bool, str]] = {}
 
@@ -124,7 +128,7 @@ def value_weight(kind: str, value: str | None = None, n_domains: int = 2, cdn: b
     BRIDGE_GROUPS on, a value that is not money is divided by ``groups - 1``: it looks like
     a theme vendor's or a template's, not an operator's.
     """
-    if cdn and kind in ("ip", "asn"):
+    if cdn and kind in CDN_ZERO_KINDS:
         return 0.0
     if value is not None and is_privacy_value(kind, value):
         return 0.0

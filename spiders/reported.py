@@ -32,6 +32,7 @@ from scrapy.exceptions import StopDownload
 from scrapy.http import Response, TextResponse
 
 from crawler import never_media, settings as crawl_settings
+from crawler.capture import capture_response
 from crawler.analysis import AnalysisWorker, PageAnalysis, WorkerGone, _run_now, analysis_workers, analyze_page
 from crawler.clock import now_iso
 from crawler.config import default
@@ -107,6 +108,7 @@ class ReportedSiteSpider(Spider):
         spider.site_seconds = s.getfloat("MERCHINTEL_SITE_SECONDS", default("site_seconds"))
         spider.max_script_bytes = s.getint("MERCHINTEL_MAX_SCRIPT_BYTES", default("max_script_bytes"))
         spider.text_cap = s.getint("MERCHINTEL_TEXT_CAP", default("text_cap"))
+        spider.captures = s.getbool("MERCHINTEL_CAPTURES", default("captures"))
         spider.default_region = s.get("MERCHINTEL_DEFAULT_REGION")
         spider.proxy = s.get("MERCHINTEL_PROXY")
         spider.case_name = spider.case_name or s.get("MERCHINTEL_CASE", default("case"))
@@ -256,6 +258,9 @@ class ReportedSiteSpider(Spider):
         # the best links the page can still add: what the budget leaves, plus those already seen
         max_links = max(0, self._budget_left(site)) + len(site.seen) + 1
         a = await self._analyze(text, response.url, kind, want_parked, max_links)
+        # the page's evidence capture (text-only HTML, headers, address, certificate, hashes)
+        capture = capture_response(response, asked=asked, chain=chain, text=text, content_type=ctype or None,
+                                   captured_at=now_iso()) if resource == "page" and self.captures else None
         del text
         for what in a.failed:
             self.logger.warning("%s failed on %s", what, response.url)
@@ -273,7 +278,8 @@ class ReportedSiteSpider(Spider):
             text=a.text,
             sha256=hashlib.sha256(response.body).hexdigest(), body_bytes=len(response.body),
             fetched_at=now_iso(), report_id=meta.get("report_id"), identifiers=identifiers,
-            referrer=_header(response.request, b"Referer") if response.request is not None else None)
+            referrer=_header(response.request, b"Referer") if response.request is not None else None,
+            capture=capture)
         out: list[Any] = [item]
         site.pages += 1
         if 200 <= response.status < 300:

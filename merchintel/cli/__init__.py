@@ -8,6 +8,7 @@ One click group; each area adds its commands in its own module:
     merchintel/cli/graph.py     clusters, links, export
     merchintel/cli/alerts.py    schedule, run-due, watch, history, alerts
     merchintel/cli/browse.py    browse (Datasette)
+    merchintel/cli/evidence.py  evidence, verify, purge
 
 Results go to stdout (so ``--format json`` output can be piped); progress, logs and
 errors go to stderr.  Known errors (``crawler.errors.MerchintelError``) become one line
@@ -51,6 +52,7 @@ from merchintel.cli import graph as _graph  # noqa: E402,F401
 from merchintel.cli import alerts as _alerts  # noqa: E402,F401
 from merchintel.cli import browse as _browse  # noqa: E402,F401
 from merchintel.cli import distributed as _distributed  # noqa: E402,F401
+from merchintel.cli import evidence as _evidence  # noqa: E402,F401
 
 
 if __name__ == "__main__":  # pragma: no cover

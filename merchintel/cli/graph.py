@@ -12,11 +12,13 @@ from crawler.clock import now_iso
 from crawler.domains import registered_domain
 from crawler.schema import open_db
 from exports import export as do_export
+from exports import warc as warc_export
 from graph.clusters import compute_clusters
 from graph.find import find_value
 from graph.links import site_links
 from graph.scoring import LINK_THRESHOLD
 from merchintel.cli import main
+from merchintel.evidence import audit_export
 from merchintel.cli.common import (config_from, db_option, emit_json, emit_table, err, require_case, setting_option,
                                    short_float)
 
@@ -126,8 +128,9 @@ def links(domain: str, db: str | None, fmt: str) -> None:
 
 @main.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["json", "gexf", "graphml", "csv", "stix", "html"]),
-              required=True, help="json node-link, gexf (Gephi), graphml (yEd), csv, stix (2.1), html.")
+@click.option("--format", "fmt", type=click.Choice(["json", "gexf", "graphml", "csv", "stix", "html", "warc"]),
+              required=True, help="json node-link, gexf (Gephi), graphml (yEd), csv, stix (2.1), html, "
+                                  "warc (the evidence captures, WARC/1.1 gzipped).")
 @click.option("-o", "--output", "out", required=True, type=click.Path(),
               help="Output file (csv: a directory or a file prefix).")
 @click.option("--case", "case_name", help="Only the sites of this case.")
@@ -140,19 +143,31 @@ def links(domain: str, db: str | None, fmt: str) -> None:
 @setting_option("tlp", "--tlp")
 def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: str | None, since: str | None,
            min_score: float | None, pseudonymize: str | None, stix_identity: str | None, tlp: str | None) -> None:
-    """Export the graph (read-only) as json, gexf, graphml, csv, stix or html.
+    """Export the graph (read-only) as json, gexf, graphml, csv, stix or html, or the
+    evidence captures as WARC.
 
     csv writes sites.csv (one row per site), nodes.csv and edges.csv; every file written is
     named on stderr.  A STIX bundle names its producer (--stix-identity) and carries a TLP
-    2.0 marking (--tlp).
+    2.0 marking (--tlp).  warc writes request, response (text-only HTML) and metadata
+    records per capture (--case, --since apply; docs/evidence.md).  Every export writes an
+    audit row (export_audit: when, what, which case, the output's SHA-256).
     """
     cfg = config_from(db=db, stix_identity=stix_identity, tlp=tlp)
     store = open_db(cfg.db, readonly=True)
     require_case(store, case_name)
-    counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
-                       min_score=min_score, pseudonymize=pseudonymize, stix_identity=cfg.get("stix_identity"),
-                       tlp=cfg.get("tlp"), created=now_iso(cfg))
+    created = now_iso(cfg)
+    if fmt == "warc":
+        counts = warc_export.write(store, Path(out), case=case_name, since=_since(since))
+    else:
+        counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
+                           min_score=min_score, pseudonymize=pseudonymize, stix_identity=cfg.get("stix_identity"),
+                           tlp=cfg.get("tlp"), created=created)
     files = counts.get("files") or [out]
+    store.conn.close()
+    audit_export(open_db(cfg.db), fmt=fmt, files=files, case=case_name, at=created,
+                 records=counts.get("records") or counts.get("nodes") or counts.get("objects"),
+                 filters={"cluster": cluster, "since": _since(since), "min_score": min_score,
+                          "pseudonymize": bool(pseudonymize)})
     err(f"wrote {', '.join(str(f) for f in files)} ({', '.join(f'{k} {v}' for k, v in counts.items() if k != 'files')})")
 
 

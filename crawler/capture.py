@@ -1,0 +1,358 @@
+"""Evidence captures: what a page showed, when and from where, as text only, with hashes.
+
+A capture is one accepted page as served: the URL asked and the final one with the
+redirect chain, the status and response headers, the server address connected to, the
+capture time (crawler.clock), the TLS certificate for HTTPS, and the HTML as **text-only
+HTML** — every reference that would make a viewer fetch something renamed to an inert
+``mi-…`` attribute or function (the URL stays as text), ``data:`` URIs, ``<svg>`` and media
+base64 runs dropped (crawler.extractors.only_text), scripts made inert — stored
+zlib-compressed with the SHA-256 of the stored text and of the body bytes as received.
+
+>>> text, n = text_only_html('<img src="/a.jpg" srcset="/b.jpg 2x"><p style="background:url(/c.png)">Hi</p>')
+>>> text
+'<img mi-src="/a.jpg" mi-srcset="/b.jpg 2x"><p style="background:mi-url(/c.png)">Hi</p>'
+>>> n
+3
+
+Pure functions, no I/O and no Scrapy: the spider hands in the response's parts
+(``capture_page``); the pipeline stores the ``Capture``; ``merchintel verify`` recomputes
+``record_digest`` and the text and certificate hashes from the stored rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from crawler.domains import registered_domain
+from crawler.extractors.only_text import clean_stored
+
+# ---------------------------------------------------------------------------------------
+# Text-only HTML
+# ---------------------------------------------------------------------------------------
+# Attributes that make a browser fetch something on its own (not on a click): renamed to
+# mi-<name>, so the value stays readable and nothing loads.  ``href`` only on <link>.
+FETCH_ATTRS = ("src", "srcset", "poster", "background", "lowsrc", "dynsrc", "imagesrcset", "data",
+               "codebase", "archive", "manifest", "xlink:href", "ping")
+_ATTR_RE = re.compile(r"(?<=[\s\"'/])(" + "|".join(re.escape(a) for a in FETCH_ATTRS) + r")(?=\s*=)", re.IGNORECASE)
+# <link …> with its attributes (quotes honoured, bounded: linear on a hostile page)
+_LINK_RE = re.compile(r"<link\b(?:[^>\"']|\"[^\"]{0,4000}\"|'[^']{0,4000}'){0,200}>?", re.IGNORECASE)
+_HREF_RE = re.compile(r"(?<=[\s\"'/])href(?=\s*=)", re.IGNORECASE)
+# CSS: url(…), image-set(…), @import — the URL stays as text inside an unknown function
+_CSS_RE = re.compile(r"(?<![\w-])(url|image-set|-webkit-image-set)(\s*\()|@import\b", re.IGNORECASE)
+_SVG_RE = re.compile(r"<svg\b.*?(?:</svg\s*>|$)", re.IGNORECASE | re.DOTALL)
+_SCRIPT_RE = re.compile(r"<script\b", re.IGNORECASE)
+SVG_PLACEHOLDER = "<mi-svg-removed></mi-svg-removed>"
+SCRIPT_INERT = '<script type="text/mi-inert"'   # the first type attribute wins: never run
+
+
+def text_only_html(text: str) -> tuple[str, int]:
+    """(text-only HTML, number of references neutralised) for a page's decoded text.
+
+    Fetching attributes become ``mi-<name>``, ``<link href>`` becomes ``mi-href``, CSS
+    ``url(``/``image-set(``/``@import`` become ``mi-url(``/``mi-image-set(``/``@mi-import``,
+    inline ``<svg>`` becomes an empty ``<mi-svg-removed>``, ``<script`` gets a type no browser
+    runs; then ``clean_stored`` drops data: URIs, SVG leftovers, media base64 runs and
+    control characters.  The result fetches nothing when opened.
+    """
+    count = 0
+
+    def _attr(m: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return "mi-" + m.group(1)
+
+    def _link(m: re.Match) -> str:
+        nonlocal count
+        tag, n = _HREF_RE.subn("mi-href", m.group(0))
+        count += n
+        return tag
+
+    def _css(m: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return "@mi-import" if m.group(1) is None else "mi-" + m.group(1) + m.group(2)
+
+    def _svg(m: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return SVG_PLACEHOLDER
+
+    low = text.lower()
+    if "<svg" in low:
+        text = _SVG_RE.sub(_svg, text)
+    text = _ATTR_RE.sub(_attr, text)
+    if "<link" in low:
+        text = _LINK_RE.sub(_link, text)
+    if "url" in low or "image-set" in low or "@import" in low:
+        text = _CSS_RE.sub(_css, text)
+    if "<script" in low:
+        text = _SCRIPT_RE.sub(SCRIPT_INERT, text)
+    return clean_stored(text), count
+
+
+def compress(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
+
+
+def decompress(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8", "surrogatepass")
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Certificates
+# ---------------------------------------------------------------------------------------
+# A certificate is *shared* (weighs nothing as a pivot, like a CDN address) when a CDN or
+# a shared host issued or names it, or when it covers many unrelated registered domains
+# (a multi-tenant certificate): two sites behind it need not have one operator.
+SHARED_CERT_RE = re.compile(
+    r"cloudflare|cloudflaressl|akamai|fastly|incapsula|imperva|sucuri|stackpath|cdn77|bunny|edgecast|"
+    r"cloudfront|amazon|azureedge|azurefd|googleusercontent|netlify|vercel|github|herokuapp|wpengine|"
+    r"shopify|squarespace|wix|ddos-guard|qrator|myracloud|gcore|"
+    # the default certificate of a hosting panel or appliance, on every site it serves
+    r"localhost|localdomain|plesk|cpanel|directadmin|ispconfig", re.IGNORECASE)
+# CAs that issue certificates for free and in bulk: one of their certificates covering more
+# than FREE_CA_MAX_DOMAINS registered domains is a host's shared certificate.
+FREE_CA_RE = re.compile(r"let'?s ?encrypt|zerossl|google trust services|buypass|ssl\.com|cpanel|"
+                        r"sectigo.*domain validation", re.IGNORECASE)
+FREE_CA_MAX_DOMAINS = 3
+CERT_MAX_DOMAINS = 10
+
+
+@dataclass
+class CertInfo:
+    sha256: str
+    subject: str
+    issuer: str
+    sans: list[str]
+    not_before: str
+    not_after: str
+    serial: str
+    der: bytes = field(repr=False, default=b"")
+    shared: str | None = None      # why it is shared (CDN, multi-tenant), else None
+
+    @property
+    def san_domains(self) -> list[str]:
+        """Registered domains the SANs name (wildcards folded), sorted."""
+        return sorted({d for d in (registered_domain(s.lstrip("*.")) for s in self.sans) if d})
+
+
+def parse_certificate(der: bytes) -> CertInfo:
+    """The facts of a DER certificate: subject, issuer, SANs, validity, SHA-256, shared?"""
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        sans = [str(n) for n in ext.get_values_for_type(x509.DNSName)]
+        sans += [str(n) for n in ext.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        sans = []
+    info = CertInfo(
+        sha256=hashlib.sha256(der).hexdigest(),
+        subject=clean_stored(cert.subject.rfc4514_string())[:1000],
+        issuer=clean_stored(cert.issuer.rfc4514_string())[:1000],
+        sans=sorted({clean_stored(s.lower())[:255] for s in sans})[:500],
+        not_before=cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        not_after=cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        serial=format(cert.serial_number, "x"), der=der)
+    info.shared = shared_reason(info)
+    return info
+
+
+def shared_reason(cert: CertInfo) -> str | None:
+    """Why a certificate says nothing about one operator (CDN, free CA bulk, multi-tenant), else None.
+
+    >>> shared_reason(CertInfo("x", "CN=sni.cloudflaressl.com", "CN=E1", ["a.se"], "", "", "1"))
+    'cdn: CN=sni.cloudflaressl.com'
+    >>> shared_reason(CertInfo("x", "CN=shop.se", "CN=Own CA", ["shop.se", "shop2.se"], "", "", "1")) is None
+    True
+    """
+    for what in (cert.subject, cert.issuer, *cert.sans[:50]):
+        if SHARED_CERT_RE.search(what):
+            return f"cdn: {what[:120]}"
+    n = len(cert.san_domains)
+    if n > CERT_MAX_DOMAINS:
+        return f"multi-tenant: {n} registered domains"
+    if n > FREE_CA_MAX_DOMAINS and FREE_CA_RE.search(cert.issuer):
+        return f"free CA shared: {n} registered domains"
+    return None
+
+
+def der_of(certificate: Any) -> bytes | None:
+    """DER bytes of what Scrapy puts in ``response.certificate`` (twisted ssl.Certificate),
+    of a cryptography certificate, or of DER bytes themselves; None when there is none."""
+    if certificate is None:
+        return None
+    if isinstance(certificate, (bytes, bytearray)):
+        return bytes(certificate)
+    if hasattr(certificate, "public_bytes"):
+        return certificate.public_bytes(serialization.Encoding.DER)
+    original = getattr(certificate, "original", None)
+    if original is not None and hasattr(original, "to_cryptography"):
+        return original.to_cryptography().public_bytes(serialization.Encoding.DER)
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Response headers
+# ---------------------------------------------------------------------------------------
+# Headers every server, framework or CDN sends: never part of a fingerprint.
+COMMON_HEADERS = frozenset("""
+date content-type content-length connection keep-alive transfer-encoding content-encoding vary
+cache-control expires pragma last-modified etag accept-ranges age set-cookie location
+content-language content-disposition strict-transport-security x-frame-options
+x-content-type-options x-xss-protection referrer-policy content-security-policy
+content-security-policy-report-only permissions-policy feature-policy alt-svc via server-timing nel
+report-to reporting-endpoints link p3p timing-allow-origin cross-origin-opener-policy
+cross-origin-embedder-policy cross-origin-resource-policy retry-after www-authenticate upgrade
+x-ua-compatible x-dns-prefetch-control x-download-options x-permitted-cross-domain-policies
+expect-ct origin-agent-cl x-robots-tag content-range trailer x-pingback
+""".split())
+# CDN, proxy and platform headers: shared infrastructure, never part of a fingerprint.
+CDN_HEADER_RE = re.compile(
+    r"^(cf-|x-amz|x-cache|x-served-by|x-timer|fastly|x-fastly|akamai|x-akamai|x-vercel|x-nf-|x-azure|"
+    r"x-msedge|x-iinfo|x-cdn|x-sucuri|x-github|x-proxy|x-envoy|x-varnish|x-edge|x-request-id|"
+    r"x-correlation-id|x-trace|traceparent|x-runtime|x-litespeed|x-turbo|x-ac$|x-hcdn|x-gw|access-control-)")
+# Products whose Server / X-Powered-By values are too common to tell anyone apart.
+COMMON_PRODUCTS = frozenset("""
+nginx apache httpd microsoft-iis iis litespeed openresty cloudflare gws gse caddy envoy
+tengine lighttpd cowboy gunicorn uvicorn kestrel jetty tomcat awselb akamaighost ats
+php asp.net express next.js nuxt plesklin plesk wp engine wordpress vercel netlify
+""".split())
+_VOLATILE_RE = re.compile(r"[0-9a-f]{8,}|[0-9]{5,}|[0-9a-f-]{36}", re.IGNORECASE)
+MAX_HEADER_VALUE = 2000
+
+
+def clean_headers(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """[[name, value], …] as stored: cleaned strings, values capped, Set-Cookie values cut to
+    the cookie's name (``PHPSESSID=…``): merchintel keeps cookie names, never their values."""
+    out = []
+    for name, value in pairs:
+        name = clean_stored(name)[:200]
+        if name.lower() == "set-cookie":
+            value = value.split(";", 1)[0].split("=", 1)[0].strip() + "=…"
+        out.append([name, clean_stored(value)[:MAX_HEADER_VALUE]])
+    return out
+
+
+def header_fingerprint(headers: Iterable[Iterable[str]]) -> tuple[str | None, str]:
+    """(fingerprint, basis) of a response's distinctive headers: names (and values with
+    per-request numbers folded) of what is neither common nor a CDN's, in the order served.
+    None when nothing distinctive is left.
+
+    >>> header_fingerprint([["Server", "nginx/1.18.0"], ["Date", "x"]])
+    (None, '')
+    >>> fp, basis = header_fingerprint([["Server", "DarkCart/2"], ["X-Shop-Node", "n7"]])
+    >>> basis
+    'server: darkcart/2\\nx-shop-node: n7'
+    """
+    parts = []
+    for name, value in headers:
+        n = name.strip().lower()
+        if n in COMMON_HEADERS or CDN_HEADER_RE.match(n) or n.startswith("x-mi-"):
+            continue
+        v = value.strip().lower()
+        if n in ("server", "x-powered-by"):
+            product = re.split(r"[/\s(;,]", v, 1)[0]
+            if not product or product in COMMON_PRODUCTS:
+                continue
+        line = f"{n}: {_VOLATILE_RE.sub('#', v)[:200]}"
+        if line not in parts:
+            parts.append(line)
+    if not parts:
+        return None, ""
+    basis = "\n".join(parts)
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32], basis
+
+
+# ---------------------------------------------------------------------------------------
+# The capture
+# ---------------------------------------------------------------------------------------
+@dataclass
+class Capture:
+    url: str                    # the URL asked for (first of the chain)
+    final_url: str
+    redirect_chain: list[dict[str, Any]]
+    status: int
+    headers: list[list[str]]
+    request_headers: list[list[str]]
+    ip: str | None
+    captured_at: str
+    content_type: str | None
+    body_sha256: str            # of the body bytes as received (decoded transfer, before text)
+    body_bytes: int
+    text_zlib: bytes = field(repr=False)
+    text_sha256: str
+    text_bytes: int
+    neutralised: int
+    cert: CertInfo | None = None
+    header_fp: str | None = None
+    header_basis: str = ""
+
+
+def capture_page(*, url: str, final_url: str, redirect_chain: list[dict[str, Any]], status: int,
+                 headers: Iterable[tuple[str, str]], request_headers: Iterable[tuple[str, str]] = (),
+                 ip: str | None, captured_at: str, content_type: str | None, body: bytes, text: str,
+                 certificate_der: bytes | None = None) -> Capture:
+    """The capture of one page from its parts (the spider's hook gathers them)."""
+    stored, neutralised = text_only_html(text)
+    hdrs = clean_headers(headers)
+    fp, basis = header_fingerprint(hdrs)
+    cert = None
+    if certificate_der:
+        try:
+            cert = parse_certificate(certificate_der)
+        except ValueError:
+            cert = None    # a certificate cryptography cannot read is no evidence of anything
+    return Capture(
+        url=url, final_url=final_url, redirect_chain=list(redirect_chain), status=int(status), headers=hdrs,
+        request_headers=clean_headers(request_headers), ip=ip, captured_at=captured_at,
+        content_type=content_type, body_sha256=hashlib.sha256(body).hexdigest(), body_bytes=len(body),
+        text_zlib=compress(stored), text_sha256=sha256_text(stored), text_bytes=len(stored.encode("utf-8")),
+        neutralised=neutralised, cert=cert, header_fp=fp, header_basis=basis)
+
+
+# The columns of a captures row that its record digest covers, in this order.
+RECORD_FIELDS = ("id", "url", "final_url", "domain", "redirect_chain", "status", "headers", "request_headers",
+                 "ip", "captured_at", "content_type", "body_sha256", "body_bytes", "text_sha256", "text_bytes",
+                 "cert_sha256", "header_fp", "case_name", "run_id")
+
+
+def record_digest(row: dict[str, Any]) -> str:
+    """SHA-256 over the capture's facts (RECORD_FIELDS of the stored row, canonical JSON):
+    a change to any of them after the capture shows in ``merchintel verify``."""
+    facts = [row.get(k) for k in RECORD_FIELDS]
+    blob = json.dumps(facts, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def capture_response(response: Any, *, asked: str, chain: list[dict[str, Any]], text: str,
+                     content_type: str | None, captured_at: str) -> Capture:
+    """``capture_page`` from a Scrapy response (read by attribute: no Scrapy import here)."""
+    def pairs(headers: Any) -> list[tuple[str, str]]:
+        out = []
+        for name, values in (headers or {}).items():
+            for v in values if isinstance(values, (list, tuple)) else [values]:
+                out.append((_latin1(name), _latin1(v)))
+        return out
+    request = getattr(response, "request", None)
+    ip = getattr(response, "ip_address", None)
+    return capture_page(
+        url=asked, final_url=response.url, redirect_chain=chain, status=response.status,
+        headers=pairs(response.headers), request_headers=pairs(getattr(request, "headers", None)),
+        ip=str(ip) if ip is not None else None, captured_at=captured_at, content_type=content_type,
+        body=response.body, text=text, certificate_der=der_of(getattr(response, "certificate", None)))
+
+
+def _latin1(v: Any) -> str:
+    return v.decode("latin-1") if isinstance(v, (bytes, bytearray)) else str(v)
