@@ -30,6 +30,7 @@ from fakeweb import rdap, whois  # noqa: F401
 from fakeweb.data import EXTRA_SERVERS, WebData, _norm_name, render_template
 from fakeweb.dns import DNSServer
 from fakeweb.http import HTTPServers
+from fakeweb.tls import TLSServers
 
 SAMPLE_WEB = Path(__file__).resolve().parent / "webs" / "sample"
 """The packaged sample web: the one ``make demo``, the README and the e2e tests crawl."""
@@ -50,6 +51,7 @@ class FakeWeb:
         self._media_hits = 0
         self._media_requests = 0
         self._http = None
+        self._tls: TLSServers | None = None
         self._dns = None
         self._extras: list[Any] = []
         self._use_extras = extra_servers
@@ -89,6 +91,9 @@ class FakeWeb:
             except Exception:  # stopping must go on for the others
                 pass
         self._extras = []
+        if self._tls:
+            self._tls.stop()
+            self._tls = None
         if self._http:
             self._http.stop()
         if self._dns:
@@ -104,6 +109,23 @@ class FakeWeb:
     @property
     def http_port(self) -> int:
         return self._http.port if self._http else 0
+
+    @property
+    def https_port(self) -> int:
+        return self._tls.port if self._tls else 0
+
+    def start_tls(self, certs: dict[str, tuple[bytes, bytes]]) -> "FakeWeb":
+        """Serve the same sites over HTTPS too, on one more port, certificates by SNI
+        (``{host: fakeweb.tls.self_signed([...])}``; see fakeweb/tls.py)."""
+        if self._tls is None:
+            self._tls = TLSServers(self, certs)
+            self._tls.start()
+        return self
+
+    def https_url(self, host: str, path: str = "/") -> str:
+        if not path.startswith("/"):
+            path = "/" + path
+        return f"https://{host}:{self.https_port}{path}"
 
     @property
     def dns_port(self) -> int:

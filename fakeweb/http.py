@@ -346,11 +346,11 @@ class HTTPServers:
         for _ in range(50):
             servers: dict[str, _Server] = {}
             try:
-                first = _Server(("127.0.0.1", 0), self.web)
+                first = self._make(("127.0.0.1", 0))
                 servers["127.0.0.1"] = first
                 port = first.server_address[1]
                 for ip in ips:
-                    servers[ip] = _Server((ip, port), self.web)
+                    servers[ip] = self._make((ip, port))
             except OSError as exc:  # that port is taken on one of the addresses: try another
                 last = exc
                 for s in servers.values():
@@ -363,6 +363,9 @@ class HTTPServers:
         raise OSError(f"fakeweb: no free port shared by {len(ips) + 1} loopback addresses ({last}); "
                       "free some ports and retry.")
 
+    def _make(self, addr: tuple[str, int]) -> _Server:
+        return _Server(addr, self.web)   # fakeweb/tls.py makes TLS servers instead
+
     def _serve(self, server: _Server) -> None:
         t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                              name=f"fakeweb-http-{server.server_address[0]}", daemon=True)
@@ -372,7 +375,7 @@ class HTTPServers:
     def bind_ips(self, ips: set[str]) -> None:
         for ip in sorted(set(ips) - set(self.servers)):
             try:
-                server = _Server((ip, self.port), self.web)
+                server = self._make((ip, self.port))
             except OSError as exc:
                 raise OSError(f"fakeweb: cannot listen on {ip}:{self.port} ({exc}); "
                               "another process holds that address and port.") from exc
