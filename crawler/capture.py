@@ -234,13 +234,16 @@ MAX_HEADER_VALUE = 2000
 
 
 def clean_headers(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
-    """[[name, value], …] as stored: cleaned strings, values capped, Set-Cookie values cut to
-    the cookie's name (``PHPSESSID=…``): merchintel keeps cookie names, never their values."""
+    """[[name, value], …] as stored: cleaned strings, values capped, Set-Cookie and Cookie
+    values cut to the cookies' names (``PHPSESSID=…``): merchintel keeps cookie names, never
+    their values."""
     out = []
     for name, value in pairs:
         name = clean_stored(name)[:200]
         if name.lower() == "set-cookie":
             value = value.split(";", 1)[0].split("=", 1)[0].strip() + "=…"
+        elif name.lower() == "cookie":
+            value = "; ".join(c.split("=", 1)[0].strip() + "=…" for c in value.split(";") if c.strip())
         out.append([name, clean_stored(value)[:MAX_HEADER_VALUE]])
     return out
 

@@ -7,6 +7,7 @@ import hashlib
 import http.client
 import json
 import sqlite3
+import zlib
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -299,3 +300,16 @@ def test_input_and_setting_errors_exit_codes(tmp_path, args, stdin, code, expect
                 input=stdin)
     assert r.returncode == code, r.stderr
     assert r.stderr.splitlines()[0] == expected
+
+
+def test_every_accepted_page_has_an_evidence_capture(crawl):
+    pages = {r["url"]: r for r in q(crawl, "SELECT url, sha256, status FROM pages WHERE resource = 'page'")}
+    caps = q(crawl, "SELECT url, ip, body_sha256, text_sha256, text_zlib, record_sha256 FROM captures")
+    assert pages and {c["url"] for c in caps} == set(pages)
+    for c in caps:
+        assert c["body_sha256"] == pages[c["url"]]["sha256"] and c["ip"].startswith("127.")
+        text = zlib.decompress(c["text_zlib"])
+        assert hashlib.sha256(text).hexdigest() == c["text_sha256"]
+        assert b"data:" not in text.lower() and b"<svg" not in text.lower()
+    r = run_cli(["verify", "--db", str(crawl["tmp"] / "m.sqlite")], env=crawl["env"], cwd=crawl["tmp"])
+    assert r.returncode == 0 and f"checked {len(caps)} capture(s)" in r.stderr

@@ -318,10 +318,12 @@ def test_capture_page_hashes_body_as_received_and_cuts_cookie_values():
     cert_pem, _ = self_signed(["a.se"])
     cap = capture_page(url="http://a.se/", final_url="https://a.se/", redirect_chain=[], status=200,
                        headers=[("Set-Cookie", "sid=SECRET; path=/"), ("Server", "x\x00y")], ip="127.0.0.1",
+                       request_headers=[("Cookie", "sid=SECRET; lang=sv")],
                        captured_at="2026-01-01T00:00:00Z", content_type="text/html", body=b"<p>\xe9</p>",
                        text="<p>é</p>", certificate_der=schema_der(cert_pem))
     assert cap.body_sha256 == hashlib.sha256(b"<p>\xe9</p>").hexdigest() and cap.body_bytes == 8
     assert cap.headers == [["Set-Cookie", "sid=…"], ["Server", "xy"]]
+    assert cap.request_headers == [["Cookie", "sid=…; lang=…"]]
     assert cap.cert.san_domains == ["a.se"] and cap.cert.sha256 == hashlib.sha256(cap.cert.der).hexdigest()
     bad = capture_page(url="u", final_url="u", redirect_chain=[], status=200, headers=[], ip=None,
                        captured_at="t", content_type=None, body=b"", text="", certificate_der=b"not a cert")
