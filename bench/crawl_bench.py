@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -176,8 +178,11 @@ def worker_merchintel(args) -> dict:
     from crawler.settings import EXTENSIONS
 
     tmp = Path(args.tmp)
-    cfg = load_config({"db": str(tmp / f"bench-{os.getpid()}.sqlite"), "allow_private": True,
-                       "nameservers": args.nameservers, "concurrency": CONCURRENCY, "max_pages": 50, "depth": 2},
+    db = tmp / f"bench-{os.getpid()}.sqlite"
+    cfg = load_config({"db": str(db), "allow_private": True,
+                       "nameservers": args.nameservers, "concurrency": CONCURRENCY, "max_pages": 50, "depth": 2,
+                       # evidence_bench.py crawls with captures on and off
+                       **({"captures": args.captures == "1"} if args.captures is not None else {})},
                       env={}, toml_path=None)
     name, reports, _ = read_input(args.input)
     run_id = new_run_id()
@@ -190,7 +195,7 @@ def worker_merchintel(args) -> dict:
     probed = json.loads(probe.read_text())
     return {"pages": stats.get("pages", 0), "seconds": probed["seconds"], "peak_rss_mb": peak_mb(), "cpu": probed["cpu"],
             "with_startup_seconds": time.perf_counter() - t0, "rss_at_sites": probed["rss"],
-            "identifiers": stats.get("identifiers", 0), "errors": stats.get("errors", 0)}
+            "identifiers": stats.get("identifiers", 0), "errors": stats.get("errors", 0), "db": str(db)}
 
 
 def worker_bare(args) -> dict:
@@ -269,13 +274,42 @@ def worker_bare(args) -> dict:
 
 
 # ---- driver -----------------------------------------------------------------------------
-def run_worker(kind: str, input_path: Path, tmp: Path, nameservers: str) -> dict:
+def run_worker(kind: str, input_path: Path, tmp: Path, nameservers: str, extra: tuple[str, ...] = ()) -> dict:
     out = subprocess.run([sys.executable, __file__, "--worker", kind, "--input", str(input_path), "--tmp", str(tmp),
-                          "--nameservers", nameservers], capture_output=True, text=True,
+                          "--nameservers", nameservers, *extra], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)])})
     if out.returncode != 0:
         raise SystemExit(f"{kind} worker failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def loopback_web(sites: int, pages: int) -> Iterator[tuple[Path, Path, str, int]]:
+    """The generated web served on 127.0.0.2 (its own process), names from a fake DNS:
+    yields (tmp dir, input file of the sites' URLs, nameservers, port)."""
+    from fakeweb import FakeWeb
+
+    tmp = Path(tempfile.mkdtemp(prefix="merchintel-crawl-bench-"))
+    web_dir = tmp / "web"
+    (web_dir / "sites").mkdir(parents=True)
+    (web_dir / "hosts.json").write_text(json.dumps({site_name(i): "127.0.0.2" for i in range(sites)}))
+    port_file = tmp / "port"
+    server = subprocess.Popen([sys.executable, "-c",
+                               f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); sys.path.insert(0, {str(ROOT)!r}); "
+                               f"import crawl_bench; crawl_bench.serve({str(port_file)!r}, {pages})"])
+    try:
+        for _ in range(100):
+            if port_file.exists() and port_file.read_text():
+                break
+            time.sleep(0.05)
+        port = int(port_file.read_text())
+        input_path = tmp / "input.txt"
+        input_path.write_text("".join(f"http://{site_name(i)}:{port}/\n" for i in range(sites)))
+        with FakeWeb(web_dir, extra_servers=False) as web:
+            yield tmp, input_path, f"127.0.0.1:{web.dns_port}", port
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main() -> int:
@@ -287,46 +321,25 @@ def main() -> int:
     p.add_argument("--input")
     p.add_argument("--tmp")
     p.add_argument("--nameservers")
+    p.add_argument("--captures", choices=["0", "1"], help="merchintel worker: evidence captures off/on")
     args = p.parse_args()
     if args.worker:
         result = worker_merchintel(args) if args.worker == "merchintel" else worker_bare(args)
         print(json.dumps(result))
         return 0
 
-    from fakeweb import FakeWeb
-
-    tmp = Path(tempfile.mkdtemp(prefix="merchintel-crawl-bench-"))
-    web_dir = tmp / "web"
-    (web_dir / "sites").mkdir(parents=True)
-    (web_dir / "hosts.json").write_text(json.dumps({site_name(i): "127.0.0.2" for i in range(args.sites)}))
-    port_file = tmp / "port"
-    server = subprocess.Popen([sys.executable, "-c",
-                               f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); sys.path.insert(0, {str(ROOT)!r}); "
-                               f"import crawl_bench; crawl_bench.serve({str(port_file)!r}, {args.pages})"])
-    try:
-        for _ in range(100):
-            if port_file.exists() and port_file.read_text():
-                break
-            time.sleep(0.05)
-        port = int(port_file.read_text())
-        input_path = tmp / "input.txt"
-        input_path.write_text("".join(f"http://{site_name(i)}:{port}/\n" for i in range(args.sites)))
-        with FakeWeb(web_dir, extra_servers=False) as web:
-            ns = f"127.0.0.1:{web.dns_port}"
-            print(f"crawl bench: {args.sites} sites x {args.pages} pages on 127.0.0.2:{port}, "
-                  f"concurrency {CONCURRENCY}, {os.cpu_count()} CPU(s)", flush=True)
-            bare = run_worker("bare", input_path, tmp, ns)
-            rounds = []
-            for i in range(max(1, args.rounds)):
-                windowed = run_worker("bare-windowed", input_path, tmp, ns)
-                mi = run_worker("merchintel", input_path, tmp, ns)
-                rounds.append((windowed, mi))
-                w_rate, m_rate = windowed["pages"] / windowed["seconds"], mi["pages"] / mi["seconds"]
-                print(f"  round {i + 1}: bare windowed {w_rate:7.1f} pages/s, merchintel {m_rate:7.1f} pages/s, "
-                      f"ratio {m_rate / max(w_rate, bare['pages'] / bare['seconds']):.2f}", flush=True)
-    finally:
-        server.terminate()
-        server.wait()
+    with loopback_web(args.sites, args.pages) as (tmp, input_path, ns, port):
+        print(f"crawl bench: {args.sites} sites x {args.pages} pages on 127.0.0.2:{port}, "
+              f"concurrency {CONCURRENCY}, {os.cpu_count()} CPU(s)", flush=True)
+        bare = run_worker("bare", input_path, tmp, ns)
+        rounds = []
+        for i in range(max(1, args.rounds)):
+            windowed = run_worker("bare-windowed", input_path, tmp, ns)
+            mi = run_worker("merchintel", input_path, tmp, ns)
+            rounds.append((windowed, mi))
+            w_rate, m_rate = windowed["pages"] / windowed["seconds"], mi["pages"] / mi["seconds"]
+            print(f"  round {i + 1}: bare windowed {w_rate:7.1f} pages/s, merchintel {m_rate:7.1f} pages/s, "
+                  f"ratio {m_rate / max(w_rate, bare['pages'] / bare['seconds']):.2f}", flush=True)
     import statistics
 
     bare_rate = bare["pages"] / bare["seconds"]
