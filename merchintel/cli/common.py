@@ -44,6 +44,7 @@ def crawl_options(f: Callable) -> Callable:
         setting_option("proxy", "--proxy"),
         setting_option("timeout", "--timeout", type=float),
         setting_option("text_cap", "--text-cap", type=click.IntRange(0, None)),
+        setting_option("captures", "--captures/--no-captures", default=None),
     )
     for option in reversed(options):  # decorators apply bottom-up
         f = option(f)
