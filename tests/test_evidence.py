@@ -211,6 +211,8 @@ def test_warc_export_reads_back_with_every_digest(ev, tmp_path):
                 assert meta["record_sha256"] == caps[meta["final_url"]]["record_sha256"]
     assert responses == len(caps) > 0
     assert types.count("request") == types.count("metadata") == len(caps) and types[0] == "warcinfo"
+    refused = cli(ev, "export", "--format", "warc", "-o", str(tmp_path / "x.warc.gz"), "--pseudonymize", "k")
+    assert refused.returncode == 1 and refused.stderr.startswith("Error: ") and not (tmp_path / "x.warc.gz").exists()
     audit = rows(ev, "SELECT * FROM export_audit WHERE format = 'warc'")
     assert audit[-1]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert audit[-1]["case_name"] == "op1" and audit[-1]["bytes"] == out.stat().st_size

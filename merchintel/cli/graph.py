@@ -10,6 +10,7 @@ import click
 
 from crawler.clock import now_iso
 from crawler.domains import registered_domain
+from crawler.errors import ConfigError
 from crawler.schema import open_db
 from exports import export as do_export
 from exports import warc as warc_export
@@ -157,6 +158,9 @@ def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: s
     require_case(store, case_name)
     created = now_iso(cfg)
     if fmt == "warc":
+        if cluster or min_score is not None or pseudonymize:
+            raise ConfigError("--cluster, --min-score and --pseudonymize shape graph exports, not the WARC of "
+                              "captures (pages as they were served) — drop them, or use --case/--since.")
         counts = warc_export.write(store, Path(out), case=case_name, since=_since(since))
     else:
         counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
