@@ -5,6 +5,7 @@ format, and the database left untouched."""
 import csv
 import hashlib
 import json
+import sqlite3
 
 import networkx as nx
 import pytest
@@ -136,16 +137,31 @@ def test_pseudonymize_is_consistent_across_formats(store, tmp_path):
     assert pseudonym("phone", PHONE, "other-key") != p_phone
 
 
-def test_export_cli_leaves_the_database_untouched(store, tmp_path, cli):
+def test_export_cli_leaves_the_evidence_untouched_and_writes_its_audit_row(store, tmp_path, cli):
     def digest():
-        return hashlib.sha256(store.read_bytes()).hexdigest()
-    before = digest()
+        # every table but the export audit, row by row (the export adds its audit row)
+        conn = sqlite3.connect(store)
+        try:
+            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                "AND name != 'export_audit' ORDER BY name")]
+            h = hashlib.sha256()
+            for name in names:
+                for row in conn.execute(f"SELECT * FROM [{name}] ORDER BY 1"):
+                    h.update(repr((name, row)).encode())
+            audit = conn.execute("SELECT format, case_name, sha256 FROM export_audit").fetchall() \
+                if "export_audit" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")} else []
+            return h.hexdigest(), audit
+        finally:
+            conn.close()
+    before, audit_before = digest()
     out = tmp_path / "g.gexf"
     r = cli("export", "--db", str(store), "--format", "gexf", "-o", str(out), "--case", "fixture",
             "--since", "2026-01-01", "--min-score", "0.1")
     assert r.returncode == 0, r.stderr
     assert r.stdout == "" and "wrote" in r.stderr
-    assert digest() == before
+    after, audit = digest()
+    assert after == before
+    assert audit == [*audit_before, ("gexf", "fixture", hashlib.sha256(out.read_bytes()).hexdigest())]
     g = nx.read_gexf(out)
     assert "domain:pay-a.se" in g
 
