@@ -14,11 +14,13 @@ import sqlite3
 import zlib
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler import schema
-from crawler.capture import (SVG_PLACEHOLDER, capture_page, header_fingerprint, parse_certificate, record_digest,
-                             shared_reason, CertInfo, text_only_html)
+from crawler import capture, schema
+from crawler.capture import (SVG_PLACEHOLDER, CertInfo, capture_page, header_fingerprint, parse_certificate,
+                             record_digest, shared_reason, text_only_html)
 from crawler.extractors.only_text import has_control_chars
 from exports.warc import sha256_b32
 from fakeweb import FakeWeb
@@ -124,8 +126,6 @@ def test_https_pages_are_captured_with_address_certificate_and_headers(ev):
 
 
 def schema_der(pem: bytes) -> bytes:
-    from cryptography import x509   # test helper only
-    from cryptography.hazmat.primitives.serialization import Encoding
     return x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
 
 
@@ -346,3 +346,11 @@ def test_an_older_database_opens_and_gets_the_evidence_tables(tmp_path):
     assert {"create:captures", "create:certificates", "create:export_audit"} <= applied
     assert db.execute("SELECT sha256 FROM pages").fetchone()[0] == "ab"
     assert {c.name for c in db["captures"].columns} == {c.name for c in schema.TABLES_BY_NAME["captures"].columns}
+
+
+def test_a_flood_of_equals_signs_takes_the_regex_path_with_the_same_result(monkeypatch):
+    page = MEDIA_PAGE + "<p>" + "a=b " * 50 + "</p>"
+    normal = capture.text_only_html(page)[0]
+    monkeypatch.setattr(capture, "MAX_EQUALS", 10)
+    flooded = capture.text_only_html(page)[0]
+    assert flooded == normal and 'mi-src="/img/canary.jpg"' in flooded
