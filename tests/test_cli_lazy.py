@@ -7,6 +7,7 @@ import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -45,8 +46,13 @@ def loaded() -> dict[str, click.Command]:
     return dict(cli.main.commands)
 
 
+def test_every_command_module_is_named_in_commands():
+    modules = {p.stem for p in Path(cli.__file__).parent.glob("*.py")} - {"__init__", "__main__", "common"}
+    assert modules == {m for m, _ in cli.COMMANDS.values()}, "a command module missing from COMMANDS never loads"
+
+
 def test_every_command_is_listed_with_its_module(loaded):
-    assert sorted(loaded) == sorted(cli.COMMANDS)
+    assert sorted(loaded) == sorted(cli.COMMANDS), "add each new command to COMMANDS in merchintel/cli/__init__.py"
     for name, cmd in loaded.items():
         assert cmd.callback.__module__ == f"merchintel.cli.{cli.COMMANDS[name][0]}", name
 

@@ -26,8 +26,9 @@ import click
 from crawler.errors import MerchintelError
 
 # Every command: the module (merchintel/cli/<module>.py) that defines it, and its one-line
-# summary for `merchintel --help`, so listing the commands imports none of them.
-# tests/test_cli_lazy.py checks both against the commands themselves.
+# summary for `merchintel --help`, so listing the commands imports none of them.  A new
+# command gets a row here (else it never loads); tests/test_cli_lazy.py checks the rows
+# against the commands themselves.
 COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("alerts", "List raised alerts: domain hops, payment changes, sites down/back, new domains in a cluster."),
     "browse": ("browse", "Open the database in Datasette (read-only, on 127.0.0.1), with every table and column "
