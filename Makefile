@@ -2,6 +2,8 @@
 #   make demo   venv + install + crawl the built-in sample web, enrich, link, alert
 #   make test   venv + install (with test extras) + the whole suite
 PYTHON ?= python3
+# The suite runs in JOBS processes, one test file per process at a time (pytest-xdist).
+JOBS   ?= 2
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -18,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/merchintel demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 bench: $(STAMP)
 	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done

@@ -1,6 +1,6 @@
 """Crawl benchmark: merchintel vs a bare Scrapy spider over the same generated local web.
 
-    .venv/bin/python bench/crawl_bench.py [--sites 1000] [--pages 10] [--rounds 3]
+    .venv/bin/python bench/crawl_bench.py [--sites 1000] [--pages 10] [--rounds 3] [--profile FILE]
 
 Generates SITES x PAGES pages (each ~4 KB of realistic shop HTML with an e-mail, a
 phone, a wallet, an image and off-site links), served on loopback by a small asyncio
@@ -19,6 +19,10 @@ flat in the number of sites).
 The windowed bare crawl and merchintel run in alternation, ``--rounds`` times each, so
 both see the same machine; the ratio printed is the median of the per-round ratios (each
 round against the faster of its bare runs), with every round shown.
+
+``--profile FILE`` runs the merchintel crawls under cProfile (crawl process only; the figures
+are then slower than without) and writes the last round's statistics to FILE, with the top
+functions by own time printed (``python -m pstats FILE`` reads it further).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
+import pstats
 import json
 import os
 import resource
@@ -188,10 +194,16 @@ def worker_merchintel(args) -> dict:
     run_id = new_run_id()
     todo = prepare_run(cfg, name, reports, [], run_id=run_id)
     probe = tmp / f"probe-{os.getpid()}.json"
+    profiler = cProfile.Profile() if args.profile else None
     t0 = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     stats = crawl_reports(cfg, todo, run_id=run_id, progress_interval=0,
                           extra_settings={"EXTENSIONS": {**EXTENSIONS, "crawl_bench.RSSProbe": 900},
                                           "BENCH_PROBE_FILE": str(probe)})
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     probed = json.loads(probe.read_text())
     return {"pages": stats.get("pages", 0), "seconds": probed["seconds"], "peak_rss_mb": peak_mb(), "cpu": probed["cpu"],
             "with_startup_seconds": time.perf_counter() - t0, "rss_at_sites": probed["rss"],
@@ -274,9 +286,11 @@ def worker_bare(args) -> dict:
 
 
 # ---- driver -----------------------------------------------------------------------------
-def run_worker(kind: str, input_path: Path, tmp: Path, nameservers: str, extra: tuple[str, ...] = ()) -> dict:
+def run_worker(kind: str, input_path: Path, tmp: Path, nameservers: str, profile: str | None = None,
+               extra: tuple[str, ...] = ()) -> dict:
     out = subprocess.run([sys.executable, __file__, "--worker", kind, "--input", str(input_path), "--tmp", str(tmp),
-                          "--nameservers", nameservers, *extra], capture_output=True, text=True,
+                          "--nameservers", nameservers, *(["--profile", profile] if profile else []), *extra],
+                         capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)])})
     if out.returncode != 0:
         raise SystemExit(f"{kind} worker failed:\n{out.stderr[-3000:]}")
@@ -321,6 +335,7 @@ def main() -> int:
     p.add_argument("--input")
     p.add_argument("--tmp")
     p.add_argument("--nameservers")
+    p.add_argument("--profile", metavar="FILE", help="cProfile the merchintel crawl process, stats to FILE")
     p.add_argument("--captures", choices=["0", "1"], help="merchintel worker: evidence captures off/on")
     args = p.parse_args()
     if args.worker:
@@ -335,7 +350,7 @@ def main() -> int:
         rounds = []
         for i in range(max(1, args.rounds)):
             windowed = run_worker("bare-windowed", input_path, tmp, ns)
-            mi = run_worker("merchintel", input_path, tmp, ns)
+            mi = run_worker("merchintel", input_path, tmp, ns, profile=args.profile)
             rounds.append((windowed, mi))
             w_rate, m_rate = windowed["pages"] / windowed["seconds"], mi["pages"] / mi["seconds"]
             print(f"  round {i + 1}: bare windowed {w_rate:7.1f} pages/s, merchintel {m_rate:7.1f} pages/s, "
@@ -359,6 +374,9 @@ def main() -> int:
     print(f"ratio merchintel / best bare = {ratio:.2f}, median of {len(ratios)} round(s) "
           f"(min {min(ratios):.2f}, max {max(ratios):.2f}; target >= 0.70) "
           f"{'OK' if ratio >= 0.7 else 'BELOW TARGET'}")
+    if args.profile:
+        print(f"profile of the last merchintel crawl process: {args.profile}; top 25 by own time:")
+        pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
     marks = ", ".join(f"{k} sites: {v:.0f} MB" for k, v in sorted(mi["rss_at_sites"].items(), key=lambda kv: int(kv[0])))
     print(f"merchintel RSS after {marks}")
     return 0

@@ -101,7 +101,7 @@ def loopback(sites: int, pages: int, rounds: int) -> None:
         for i in range(max(1, rounds)):
             got = {}
             for on in ("0", "1") if i % 2 == 0 else ("1", "0"):
-                got[on] = crawl_bench.run_worker("merchintel", input_path, tmp, ns, ("--captures", on))
+                got[on] = crawl_bench.run_worker("merchintel", input_path, tmp, ns, extra=("--captures", on))
             rate = {k: v["pages"] / v["seconds"] for k, v in got.items()}
             ratios.append(rate["1"] / rate["0"])
             print(f"  round {i + 1}: captures off {rate['0']:7.1f} pages/s ({rate['0'] / bare_rate:.2f} of bare), "

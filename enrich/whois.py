@@ -26,11 +26,14 @@ import json
 import re
 import socket
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from crawler import clock
+from crawler.domains import registered_domain
 from enrich.ratelimit import RateLimiter
 from enrich.whois_parse import MAX_PARSE_CHARS, fields, is_redaction
 
@@ -106,8 +109,6 @@ def registration_name(host: str) -> str:
     >>> registration_name("www.iac.spb.ru"), registration_name("shop.example.co.uk"), registration_name("spb.ru")
     ('iac.spb.ru', 'example.co.uk', 'spb.ru')
     """
-    from crawler.domains import registered_domain
-
     host = host.lower().rstrip(".")
     suffix = registry_suffix(host)
     if suffix:
@@ -151,9 +152,6 @@ def refresh_server_map(dest: Path | None = None, *, tlds: list[str] | None = Non
     hand-kept parts (``manual``, ``suffixes``, ``thin``, ``query_formats``) are kept. If more
     than a tenth of the queries fail, nothing is written and ValueError says why.
     """
-    import urllib.request
-    from datetime import datetime, timezone
-
     dest = dest or DATA_DIR / "whois_servers.json"
     if tlds is None:
         req = urllib.request.Request(IANA_TLDS_URL, headers={"User-Agent": "merchintel-enrich/0.1"})
@@ -184,7 +182,7 @@ def refresh_server_map(dest: Path | None = None, *, tlds: list[str] | None = Non
     if len(failed) > len(tlds) / 10:
         raise ValueError(f"{len(failed)} of {len(tlds)} IANA queries failed (first: {', '.join(failed[:5])})")
     manual = {t: srv for t, srv in old.get("manual", {}).items() if t not in servers}
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    day = clock.now().strftime("%Y-%m-%d")
     out = {"_source": f"TLD -> port-43 WHOIS server from IANA's root zone data: the TLD list at {IANA_TLDS_URL} and "
                       f"each TLD's 'whois:' line at {iana}, asked {day} by merchintel whois-servers --refresh. "
                       "'manual' keeps hand-added servers for TLDs IANA names none for; 'suffixes' are second-level "

@@ -13,16 +13,17 @@ reads the database only (open it with readonly=True).
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from crawler.clock import now_iso
+from exports import csv, gexf, graphml, html, node_link, stix
 from graph.build import GraphSource
 from graph.clusters import no_gc
 
-FORMATS = {"json": "node_link", "gexf": "gexf", "graphml": "graphml", "csv": "csv", "stix": "stix",
-           "html": "html"}
+FORMATS: dict[str, ModuleType] = {"json": node_link, "gexf": gexf, "graphml": graphml, "csv": csv, "stix": stix,
+                                  "html": html}
 
 
 def export(db: Any, fmt: str, out: str | Path, *, case: str | None = None, cluster: str | None = None,
@@ -34,7 +35,7 @@ def export(db: Any, fmt: str, out: str | Path, *, case: str | None = None, clust
     stix_identity / tlp: the producing organisation and the TLP 2.0 level of a STIX bundle
     (settings MERCHINTEL_STIX_IDENTITY, MERCHINTEL_TLP); created: the export's time (ISO UTC)
     shown in the HTML case file."""
-    module = importlib.import_module(f"exports.{FORMATS[fmt]}")
+    module = FORMATS[fmt]
     with no_gc():
         src = GraphSource(db, case=case, since=since, cluster=cluster, min_score=min_score,
                           pseudonymize=pseudonymize)

@@ -32,7 +32,8 @@ from crawler.distributed import (HEARTBEAT_INTERVAL, HEARTBEAT_TTL, POLL_INTERVA
                                  default_worker_id, reclaim_dead, requeue)
 from crawler.errors import ConfigError
 from crawler.progress import SiteBudgetMiddleware
-from spiders.reported import ReportedSiteSpider, SiteState, _url_key
+from spiders.reported import ReportedSiteSpider
+from spiders.sites import SiteState, url_key
 
 PIPELINE = "crawler.distributed.DistributedStorePipeline"
 
@@ -162,7 +163,7 @@ class DistributedSiteSpider(RedisMixin, ReportedSiteSpider):
                                   reports=reports)]
         # every start request exists (and counts as pending) before the first can finish the site
         for r in reports:
-            if _url_key(r.url) not in site.seen:
+            if url_key(r.url) not in site.seen:
                 out.append(self._request(r.url, site, depth=0, report_id=r.report_id, referer=r.referrer,
                                          priority=1000))
         return out

@@ -14,6 +14,9 @@
   depth-first never: priority = depth, then how contact/payment-like the link is.
 * Every page and same-site script goes through ``extract_all``; bodies never leave this
   module: items carry the SHA-256, the length and the capped visible text.
+
+Beside it: spiders/sites.py (per-site state, budget, status), spiders/hops.py (redirect
+chain, client-side hops), spiders/responses.py (headers, cookie names, page kind).
 """
 
 from __future__ import annotations
@@ -21,19 +24,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import heapq
-import time
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import StopDownload
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
 from crawler import never_media, settings as crawl_settings
-from crawler.capture import capture_response
 from crawler.analysis import AnalysisWorker, PageAnalysis, WorkerGone, _run_now, analysis_workers, analyze_page
+from crawler.capture import capture_response
 from crawler.clock import now_iso
 from crawler.config import default
 from crawler.domains import hostname, registered_domain
@@ -41,38 +41,10 @@ from crawler.extractors.links import link_bonus
 from crawler.failures import classify_failure
 from crawler.inputs import Report, read_input
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from spiders.hops import MAX_REFRESH_HOPS, client_hops, http_chain, sent_on_from
 from spiders.replay import carrier_pages
-
-MAX_REFRESH_HOPS = 10
-CLIENT_HOPS = ("meta_refresh", "js")
-
-
-@dataclass
-class SiteState:
-    domain: str
-    report_keys: list[str] = field(default_factory=list)
-    pending: int = 0
-    pages: int = 0
-    ok_pages: int = 0
-    error_kinds: Counter = field(default_factory=Counter)
-    start_errors: list[str] = field(default_factory=list)
-    hostnames: set[str] = field(default_factory=set)
-    final_domain: str | None = None
-    parked: str | None = None    # parked, for_sale, expired, suspended, seized (start page says so)
-    seen: set[str] = field(default_factory=set)
-    done: bool = False
-    issued: int = 0              # requests created for the site (the page budget, spider side)
-    started: float | None = None  # monotonic time of the site's first request
-
-
-def _status_from_error(kind: str) -> str:
-    return {"nxdomain": "nxdomain", "timeout": "timeout", "dns_timeout": "timeout", "tls": "tls",
-            "http_status": "http_error", "ssrf": "refused", "site_time": "timeout",
-            **never_media.SITE_STATUS}.get(kind, "unreachable")
-
-
-def _url_key(url: str) -> str:
-    return url.split("#", 1)[0]
+from spiders.responses import cookie_names, header, page_kind, response_text
+from spiders.sites import SiteState, url_key
 
 
 class ReportedSiteSpider(Spider):
@@ -143,11 +115,7 @@ class ReportedSiteSpider(Spider):
         if self.proxy:
             meta["proxy"] = self.proxy
         headers = {"Referer": referer} if referer else None
-        site.pending += 1
-        site.issued += 1
-        if site.started is None:
-            site.started = time.monotonic()
-        site.seen.add(_url_key(url))
+        site.issue(url)
         return Request(url, callback=self.parse, errback=self.on_error, meta=meta, headers=headers,
                        priority=priority, dont_filter=True)   # the spider dedupes per site itself
 
@@ -169,11 +137,11 @@ class ReportedSiteSpider(Spider):
             # first one can come back and finish the site
             requests = []
             for report in reports:
-                if _url_key(report.url) not in site.seen:
+                if url_key(report.url) not in site.seen:
                     requests.append(self._request(report.url, site, depth=0, report_id=report.report_id,
                                                   referer=report.referrer, priority=1000))
             for url, referer, depth in replay.get(domain, ()):
-                if _url_key(url) not in site.seen and depth <= self.max_depth:
+                if url_key(url) not in site.seen and depth <= self.max_depth:
                     requests.append(self._request(url, site, depth=depth, report_id=reports[0].report_id,
                                                   referer=referer, priority=self._priority(url, depth)))
             for request in requests:
@@ -181,10 +149,7 @@ class ReportedSiteSpider(Spider):
 
     def _budget_left(self, site: SiteState) -> int:
         """Requests the site may still get: its page budget, none once its time budget is spent."""
-        if self.site_seconds > 0 and site.started is not None \
-                and time.monotonic() - site.started >= self.site_seconds:
-            return 0
-        return self.max_pages - site.issued
+        return site.budget_left(self.max_pages, self.site_seconds)
 
     def _priority(self, url: str, depth: int, bonus: int | None = None) -> int:
         """Shallower first; a contact/payment-like link (``link_bonus``) first within a depth."""
@@ -232,28 +197,14 @@ class ReportedSiteSpider(Spider):
     async def _parse(self, response: Response, site: SiteState) -> list[Any]:
         meta = response.meta
         depth, resource = meta["mi_depth"], meta["resource"]
-        redirect_urls = list(meta.get("redirect_urls") or ())
-        asked = redirect_urls[0] if redirect_urls else response.url
-        chain = list(meta.get("chain") or ())
-        reasons = list(meta.get("redirect_reasons") or ())
-        for i, hop in enumerate(redirect_urls):
-            status = reasons[i] if i < len(reasons) else None
-            chain.append({"url": hop, "status": status if isinstance(status, int) else None, "kind": "http"})
+        asked, chain, redirect_urls = http_chain(meta, response.url)
         for u in (asked, response.url, *redirect_urls):
             if h := hostname(u):
                 site.hostnames.add(h)
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         mime = never_media.mime_of(ctype)
-        if isinstance(response, TextResponse):
-            text = response.text
-        else:
-            text = response.body.decode("utf-8", "replace")
-        if resource == "script" or mime in never_media.SCRIPT_TYPES:
-            kind = "json" if "json" in mime else "js"
-        elif mime in never_media.HTML_TYPES or (not mime and "<" in text[:500]):
-            kind = "html"
-        else:
-            kind = "text"
+        text = response_text(response)
+        kind = page_kind(resource, mime, text)
         want_parked = depth == 0 and resource == "page" and 200 <= response.status < 300
         # the best links the page can still add: what the budget leaves, plus those already seen
         max_links = max(0, self._budget_left(site)) + len(site.seen) + 1
@@ -272,13 +223,13 @@ class ReportedSiteSpider(Spider):
             url=asked, domain=registered_domain(asked), final_url=response.url, site=site.domain,
             status=response.status, resource=resource, depth=depth, redirect_chain=chain,
             content_type=ctype or None,
-            server=_header(response, b"Server"), x_powered_by=_header(response, b"X-Powered-By"),
-            cookie_names=_cookie_names(response), meta=page_meta,
+            server=header(response, b"Server"), x_powered_by=header(response, b"X-Powered-By"),
+            cookie_names=cookie_names(response), meta=page_meta,
             linked_domains=sorted(d for d in linked_domains if d),
             text=a.text,
             sha256=hashlib.sha256(response.body).hexdigest(), body_bytes=len(response.body),
             fetched_at=now_iso(), report_id=meta.get("report_id"), identifiers=identifiers,
-            referrer=_header(response.request, b"Referer") if response.request is not None else None,
+            referrer=header(response.request, b"Referer") if response.request is not None else None,
             capture=capture)
         out: list[Any] = [item]
         site.pages += 1
@@ -289,14 +240,11 @@ class ReportedSiteSpider(Spider):
                                    meta.get("report_id")))
         if depth == 0 and site.final_domain is None:
             site.final_domain = final_domain
-        elif depth == 0 and resource == "page" and any(h.get("kind") in CLIENT_HOPS for h in chain) \
-                and registered_domain(chain[0]["url"]) == site.domain:
-            # a start page that sent the visitor on by meta refresh / JavaScript: where the
-            # visitor lands is the site's final domain, as for an HTTP redirect
+        elif depth == 0 and resource == "page" and sent_on_from(chain, site.domain):
             site.final_domain = final_domain
         if want_parked and site.parked is None:
             site.parked = a.parked
-        site.seen.add(_url_key(response.url))
+        site.seen.add(url_key(response.url))
         if resource != "page" or not (200 <= response.status < 400):
             return out
         if final_domain != site.domain and final_domain in self.reported:
@@ -304,19 +252,15 @@ class ReportedSiteSpider(Spider):
         report_id = meta.get("report_id")
         # Client-side hops (meta refresh, a literal JavaScript location) are followed like
         # an HTTP redirect, also across sites, through every never-media/SSRF/budget layer.
-        hops = ([(refresh, "meta_refresh")] if refresh else []) + [(t, "js") for t in js_targets[:1]]
-        for target, how in hops:
+        for target, how in client_hops(response.url, refresh, js_targets):
             if len(chain) >= MAX_REFRESH_HOPS or self._budget_left(site) <= 0:
                 break
-            target = urljoin(response.url, target)
-            if urlsplit(target).scheme not in ("http", "https") or _url_key(target) == _url_key(response.url):
-                continue
             hop = {"url": response.url, "status": response.status, "kind": how, "to": target}
             if item.redirect_chain is chain:
                 # The refreshing page's own row records where it sends the visitor: the
                 # target's row (keyed by its URL) may be overwritten by that site's own crawl.
                 item.redirect_chain = [*chain, hop]
-            if _url_key(target) not in site.seen and target not in {h["url"] for h in chain}:
+            if url_key(target) not in site.seen and target not in {h["url"] for h in chain}:
                 out.append(self._request(target, site, depth=depth, report_id=report_id,
                                          chain=[*chain, hop], referer=response.url,
                                          priority=self._priority(target, depth) + 50))
@@ -326,7 +270,7 @@ class ReportedSiteSpider(Spider):
         if left <= 0:
             return out
         candidates = [(self._priority(src, depth) + 5, src, "script") for src, src_domain in scripts
-                      if src_domain == final_domain and _url_key(src) not in site.seen]
+                      if src_domain == final_domain and url_key(src) not in site.seen]
         if depth < self.max_depth:
             # media-looking URLs were left out by analyze_page
             candidates += [(self._priority(url, depth + 1, bonus), url, "page") for url, domain, bonus in links
@@ -337,7 +281,7 @@ class ReportedSiteSpider(Spider):
         for priority, url, resource in heapq.nlargest(left + 8, candidates, key=lambda c: c[0]):
             if len(taken) >= left:
                 break
-            if _url_key(url) in site.seen or url in taken:
+            if url_key(url) in site.seen or url in taken:
                 continue
             taken.add(url)
             site.seen.add(url)
@@ -388,38 +332,11 @@ class ReportedSiteSpider(Spider):
     def _finish(self, site: SiteState) -> SiteDoneItem:
         site.done = True
         self._active -= 1
-        if site.ok_pages and site.parked:
-            status = "parked"
-        elif site.ok_pages:
-            status = "ok"
-        elif site.pages:
-            status = "http_error"
-        elif site.start_errors:
-            status = _status_from_error(site.start_errors[0])
-        elif site.error_kinds:
-            status = _status_from_error(site.error_kinds.most_common(1)[0][0])
-        else:
-            status = "unreachable"
-        item = SiteDoneItem(domain=site.domain, status=status, hostnames=sorted(site.hostnames),
+        item = SiteDoneItem(domain=site.domain, status=site.status(), hostnames=sorted(site.hostnames),
                             final_domain=site.final_domain, report_keys=list(site.report_keys),
                             pages=site.pages)
         # memory stays flat in the number of sites: nothing of a finished site is kept
         self.sites.pop(site.domain, None)
         self._done += 1
         return item
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    v = response.headers.get(name)
-    return v.decode("latin-1")[:200] if v else None
-
-
-def _cookie_names(response: Response) -> list[str]:
-    names = []
-    for raw in response.headers.getlist(b"Set-Cookie"):
-        name = raw.split(b";", 1)[0].split(b"=", 1)[0].strip().decode("latin-1")
-        if name and name not in names:
-            names.append(name[:100])
-    return names
-
 

@@ -13,6 +13,9 @@ generator of fresh values with what the extractors must report for them.
 ``make_formsweb(seed, copies)`` builds pages that mix several forms each with filler text and
 placeholders, and returns them with the truth, for recall and precision per kind.  Pixel and
 beacon URLs are only text here: nothing is ever fetched.
+
+Longer than most modules on purpose: ``FORMS`` is one table (a row per vendor document),
+read and checked against the vendors' documents row by row.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.extractors import FAMILIES, Identifier, Page, extract_all, extract_meta
+from crawler.extractors.links import link_urls
 from crawler.extractors.model import CONTEXT_CHARS
 
 FAMILY_NAMES = [f.__name__.rsplit(".", 1)[-1] for f in FAMILIES]
@@ -80,7 +81,7 @@ def test_extract_all_and_meta_on_anything(text, url, ctype):
     meta = page_meta._extract_meta(Page(text, url, ctype))  # unguarded: must not raise either
     assert meta == extract_meta(page)
     assert all(isinstance(d, str) and d for d in meta["linked_domains"])
-    assert all(u.startswith(("http://", "https://")) for u in meta["links"])
+    assert all(u.startswith(("http://", "https://")) for u in link_urls(page))
 
 
 # Inputs built to make a careless regex backtrack or a per-candidate step run away.

@@ -1,10 +1,12 @@
-"""Page metadata: title, meta tags, lang, canonical, og:site_name, linked domains, links."""
+"""Page metadata: title, meta tags, lang, canonical, og:site_name, linked domains; and the
+page's links as the one link extractor (crawler/extractors/links.py) lists them."""
 
 from __future__ import annotations
 
 import pytest
 
 from crawler.extractors import extract_meta
+from crawler.extractors.links import link_urls
 from crawler.extractors.model import Page
 
 PAGE = """<!DOCTYPE html>
@@ -62,20 +64,30 @@ def test_linked_domains(meta):
                                       "shop-cdn.net", "youtube.com"]
 
 
-def test_links(meta):
-    assert meta["links"] == [
+def test_links_come_from_the_link_extractor(meta):
+    assert "links" not in meta   # one link extractor: links.py
+    # page order, fragments dropped, each once; POST forms, <link>, comments and scripts not read
+    assert link_urls(Page(PAGE, "https://shop-a.se/produkter/", "html")) == [
         "https://shop-a.se/kontakt.html",
         "https://shop-a.se/produkter/kassa.html",
         "https://www.shop-a.se/om-oss.html",
         "https://partner.Other-Shop.co.uk/ref?id=1",
         "https://static.cdn-example.com/x",
         "https://unquoted.example.io/path",
+        "https://www.youtube.com/embed/xyz",
     ]
+
+
+def test_link_urls_dedupe_and_cap():
+    page = Page("".join(f'<a href="/p{i % 7}.html#x{i}">p</a>' for i in range(50)), "https://shop-a.se/", "html")
+    assert link_urls(page) == [f"https://shop-a.se/p{i}.html" for i in range(7)]
+    assert link_urls(page, max_links=3) == [f"https://shop-a.se/p{i}.html" for i in range(3)]
 
 
 def test_base_href():
     m = extract_meta(Page('<base href="https://mirror.shop-a.ru/a/"><a href="b.html">b</a>', "https://shop-a.se/", "html"))
-    assert m["links"] == ["https://mirror.shop-a.ru/a/b.html"]
+    assert link_urls(Page('<base href="https://mirror.shop-a.ru/a/"><a href="b.html">b</a>', "https://shop-a.se/",
+                          "html")) == ["https://mirror.shop-a.ru/a/b.html"]
     assert m["linked_domains"] == ["shop-a.ru"]
 
 
@@ -83,14 +95,15 @@ def test_base_href():
                                         ("", "html"), ("<<<>>>", "html")])
 def test_not_html_or_empty(text, ctype):
     m = extract_meta(Page(text, "https://shop-a.se/", ctype))
-    assert m["title"] is None and m["links"] == [] and m["linked_domains"] == []
+    assert m["title"] is None and m["linked_domains"] == []
+    assert link_urls(Page(text, "https://shop-a.se/", ctype)) == []
     assert set(m) == {"title", "description", "keywords", "generator", "lang", "canonical",
-                      "og_site_name", "linked_domains", "links"}
+                      "og_site_name", "linked_domains"}
 
 
 def test_no_url_keeps_absolute_links_only():
-    m = extract_meta(Page('<a href="/rel">r</a><a href="https://a.example.com/">a</a>', None, "html"))
-    assert m["links"] == ["https://a.example.com/"] and m["linked_domains"] == ["example.com"]
+    page = Page('<a href="/rel">r</a><a href="https://a.example.com/">a</a>', None, "html")
+    assert link_urls(page) == ["https://a.example.com/"] and extract_meta(page)["linked_domains"] == ["example.com"]
 
 
 def test_data_uri_never_in_output():

@@ -8,7 +8,7 @@ import random
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from crawler.extractors import checksums, payments
+from crawler.extractors import checksums, payments, rows
 from crawler.extractors.model import Page
 from tests.formsweb import FORMS
 
@@ -325,15 +325,15 @@ def test_arbitrary_markup_never_raises(parts, content_type):
 @pytest.mark.parametrize("fn", [checksums.iban_canonical, checksums.iban_ok, checksums.iban_length, checksums.bic_ok,
                                 checksums.luhn_ok,
                                 checksums.bankgiro_canonical, checksums.plusgiro_canonical, payments.email_value,
-                                payments.is_placeholder,
-                                payments.norm_text, payments.extract], ids=lambda f: f.__name__)
+                                rows.is_placeholder,
+                                rows.norm_text, payments.extract], ids=lambda f: f.__name__)
 def test_docstring_examples(fn):
     import doctest
     runner = doctest.DocTestRunner()
     for t in doctest.DocTestFinder().find(fn, fn.__name__, globs=vars(__import__(fn.__module__, fromlist=["x"]))):
         runner.run(t)
     assert runner.failures == 0
-    if fn not in (payments.norm_text, payments.extract):
+    if fn not in (rows.norm_text, payments.extract):
         assert ">>>" in fn.__doc__, f"{fn.__name__} documents no example"
 
 
@@ -348,22 +348,17 @@ def test_every_pattern_row_has_a_matching_test_row(row):
     hits = []
     for content_type, text in _markup():
         page = Page(text, content_type=content_type)
-        hits += list(payments.run_patterns([row], payments.norm_text(page), payments._SCANNER.present(page)))
+        hits += list(rows.run_patterns([row], rows.norm_text(page), payments._SCANNER.present(page)))
     assert hits, f"no test markup exercises {row}"
 
 
 @pytest.mark.parametrize("row", payments.FIELDS, ids=lambda r: f"{r.kind}:{r.names[0]}")
 def test_every_field_row_has_a_matching_test_row(row):
-    only = payments.FIELDS, payments._FIELDS_BY_HOST, payments._ANY_HOST_FIELDS
-    try:
-        payments._FIELDS_BY_HOST = {h: [row] for h in row.hosts}
-        payments._ANY_HOST_FIELDS = [] if row.hosts else [row]
-        hits = []
-        for content_type, text in _markup():
-            page = Page(text, content_type=content_type)
-            hits += list(payments._run_fields(page, payments.norm_text(page), payments._SCANNER.present(page)))
-    finally:
-        payments.FIELDS, payments._FIELDS_BY_HOST, payments._ANY_HOST_FIELDS = only
+    only = rows.FieldTable([row])
+    hits = []
+    for content_type, text in _markup():
+        page = Page(text, content_type=content_type)
+        hits += list(only.run(page, rows.norm_text(page), payments._SCANNER.present(page)))
     assert hits, f"no test markup exercises {row}"
 
 
@@ -376,5 +371,5 @@ def test_the_keywords_of_both_families_fit_one_fast_aho_corasick_search():
     # Over 100 patterns the automaton loses its packed (SIMD) prefilter and the one pass over
     # every page costs twice as much (bench/extract_bench.py): merge keywords rather than add them.
     from crawler.extractors import trackers  # noqa: F401  (registers its keywords)
-    keywords, _ = payments._combined_scan()
+    keywords, _ = rows._combined_scan()
     assert len(keywords) <= 100, len(keywords)

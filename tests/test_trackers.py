@@ -8,7 +8,7 @@ import random
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from crawler.extractors import trackers
+from crawler.extractors import rows, trackers
 from crawler.extractors.model import Page
 from tests.formsweb import FORMS
 
@@ -188,11 +188,10 @@ def test_arbitrary_markup_never_raises(parts, content_type):
 
 @pytest.mark.parametrize("row", trackers.PATTERNS, ids=lambda r: f"{r.kind}:{r.note[:30]}")
 def test_every_row_has_a_matching_test_row(row):
-    from crawler.extractors.payments import norm_text, run_patterns
     r = random.Random(3)
     markup = [(m[1], m[2]) for m in MATCHES] + [(f.content_type, f.render(r)[0]) for f in FORMS]
     hits = []
     for content_type, text in markup:
         page = Page(text, content_type=content_type)
-        hits += list(run_patterns([row], norm_text(page), trackers._SCANNER.present(page)))
+        hits += list(rows.run_patterns([row], rows.norm_text(page), trackers._SCANNER.present(page)))
     assert hits, f"no test markup exercises {row}"

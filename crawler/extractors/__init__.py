@@ -7,7 +7,8 @@
                    Threema handles
     payments.py    PayPal, Stripe, CCBill, Epoch, SegPay, Verotel, Paxum, Perfect Money,
                    WebMoney, Skrill, Coinbase Commerce, BTCPay, Swish, Bankgiro, Plusgiro,
-                   IBAN, BIC
+                   IBAN, BIC (bank_accounts.py: Swish, Bankgiro, Plusgiro, IBAN, BIC rows)
+    rows.py        the Pattern/Field table engine payments and trackers share
     crypto.py      BTC, ETH, LTC, DOGE, BCH, TRX, XMR addresses (checksum-validated)
     trackers.py    analytics, ad and site-verification ids
     page_meta.py   title, meta tags, lang, canonical, og:site_name, linked domains

@@ -7,19 +7,21 @@ The primitives are maintained libraries; what is here adds only what the extract
 top of them (never raising, our value forms, the coin rules of each address kind):
 
     Keccak-256        pycryptodome (``Crypto.Hash.keccak``; C, about 2 us a hash)
-    base58check       ``base58``
-    bech32, bech32m   ``bech32m``: the BIP-173/BIP-350 reference implementation (``segwit_addr``)
-                      packaged; the ``bech32`` package is the 2017 reference without Bech32m.
-                      It imports ``collections.abc.ByteString``, which Python 3.17 removes;
-                      ``base58-bech32`` (below) has bech32m too if it is not updated by then
-    CashAddr          ``base58-bech32`` (btclib's codecs; refusals as Bitcoin Cash Node's)
+    base58check,      ``base58-bech32`` (btclib's codecs, the standard library alone): the
+    bech32, bech32m,  BIP-173/BIP-350 reference code's checksum, the segwit rules added here;
+    CashAddr          CashAddr refusals as Bitcoin Cash Node's.  It replaced ``base58`` and
+                      ``bech32m`` (the latter imports ``collections.abc.ByteString``, which
+                      Python 3.17 removes; the ``bech32`` package is the 2017 reference
+                      without Bech32m)
     IBAN, BIC, Luhn   ``python-stdnum`` (the SWIFT IBAN registry's per-country formats, the
                       ISO 3166 country list)
 
 Kept here, with why: Monero's block base58 and address layout (the one package that reads
 them, ``monero``, is a wallet/RPC client whose last release is from 2022 and that pulls in
-requests, PyNaCl and pycryptodomex; the layout is twenty lines over ``base58``'s integer
-decoding and pycryptodome's Keccak), EIP-55's case rule (a dozen lines over Keccak; eth-utils
+requests, PyNaCl and pycryptodomex; the layout is twenty lines over ``base58-bech32``'s
+base58 decoding and pycryptodome's Keccak), the segwit address rules of BIP-173/BIP-350
+(witness version, program length, which checksum goes with which version: the codec
+leaves them to its caller), EIP-55's case rule (a dozen lines over Keccak; eth-utils
 would bring its own tree of eth-* packages for it), and the Swedish Bankgiro/Plusgiro forms
 (no library knows them; their check digit is stdnum's Luhn).
 
@@ -32,8 +34,8 @@ from __future__ import annotations
 import functools
 import re
 
-import base58
-import bech32m.codecs as _bech32
+from base58_bech32 import base58 as _base58
+from base58_bech32 import bech32 as _bech32
 from base58_bech32 import cashaddr as _cashaddr
 from base58_bech32.exceptions import Base58Bech32TypeError, Base58Bech32ValueError
 from Crypto.Hash import keccak as _keccak
@@ -95,7 +97,7 @@ def eip55_ok(address: str) -> bool:
 
 def base58check_decode(s: str) -> bytes | None:
     """Payload (version byte(s) + data) of a Base58Check string whose 4-byte double-SHA256
-    checksum matches; None otherwise (``base58`` would strip surrounding blanks: we don't).
+    checksum matches; None otherwise (blanks around it are refused, not stripped).
 
     >>> base58check_decode("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa").hex()[:2]
     '00'
@@ -105,13 +107,16 @@ def base58check_decode(s: str) -> bytes | None:
     if not isinstance(s, str) or not s.isascii() or not s.isalnum():
         return None
     try:
-        payload = base58.b58decode_check(s)
-    except ValueError:
+        payload = _base58.b58decode_check(s)
+    except (Base58Bech32ValueError, Base58Bech32TypeError):
         return None
     return payload or None
 
 
 # ---- Bech32 / Bech32m (BIP-173, BIP-350) and segwit addresses ----
+
+BECH32_MAX_LENGTH = 90   # BIP-173's limit (the codec's default, 1023, is for Lightning invoices)
+
 
 def bech32_decode(s: str) -> tuple[str, list[int], str] | None:
     """Split and verify a Bech32 or Bech32m string: (hrp lower-case, data without checksum,
@@ -125,10 +130,10 @@ def bech32_decode(s: str) -> tuple[str, list[int], str] | None:
     if not isinstance(s, str):
         return None
     try:
-        hrp, data, spec = _bech32.bech32_decode(s)
-    except ValueError:
+        hrp, data, m = _bech32.bech32_decode(s, limit=BECH32_MAX_LENGTH)
+    except (Base58Bech32ValueError, Base58Bech32TypeError):
         return None
-    return hrp, list(data), "bech32m" if spec == _bech32.Encoding.BECH32M else "bech32"
+    return hrp, data, "bech32m" if m == _bech32.BECH32_M_CONST else "bech32"
 
 
 def segwit_decode(hrp: str, addr: str) -> tuple[int, bytes] | None:
@@ -141,14 +146,19 @@ def segwit_decode(hrp: str, addr: str) -> tuple[int, bytes] | None:
     >>> segwit_decode("bc", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh") is None  # v0 in Bech32m
     True
     """
-    if not isinstance(addr, str):
+    decoded = bech32_decode(addr)
+    if decoded is None or decoded[0] != hrp or not decoded[1]:   # no data: no witness version
         return None
+    version, values = decoded[1][0], decoded[1][1:]
     try:
-        # An empty data part has no witness version: the reference code would IndexError.
-        version, program = _bech32.decode(hrp, addr)
-    except (ValueError, IndexError):
+        program = bytes(_bech32.convertbits(values, 5, 8, False))
+    except Base58Bech32ValueError:   # padding of 5 bits or more, or not zero
         return None
-    return version, bytes(program)
+    if version > 16 or not 2 <= len(program) <= 40 or (version == 0 and len(program) not in (20, 32)):
+        return None
+    if decoded[2] != ("bech32" if version == 0 else "bech32m"):   # BIP-350: v0 Bech32, v1+ Bech32m
+        return None
+    return version, program
 
 
 # ---- CashAddr (Bitcoin Cash) ----
@@ -217,11 +227,11 @@ def monero_b58decode(s: str) -> bytes | None:
         for i in range(0, len(s), 11):
             chunk = s[i:i + 11]
             nbytes = 8 if len(chunk) == 11 else _XMR_DEC_SIZE[len(chunk)]
-            n = base58.b58decode_int(chunk)
+            n = int.from_bytes(_base58.b58decode(chunk), "big")
             if n >> (8 * nbytes):
                 return None
             out += n.to_bytes(nbytes, "big")
-    except ValueError:  # 0, O, I, l: not base58
+    except Base58Bech32ValueError:  # 0, O, I, l: not base58
         return None
     return bytes(out)
 

@@ -2,7 +2,7 @@
 targets, resolved against the page's base URL, and how a link ranks for the crawl.
 
 The one link extractor of merchintel: the spider's analysis (crawler/analysis.py) and
-``extract_meta``'s ``links`` read pages through it.  Tag contexts read: ``<a href>``,
+``merchintel extract``'s ``links`` (``link_urls``) read pages through it.  Tag contexts read: ``<a href>``,
 ``<area href>``, ``<frame src>``, ``<iframe src>``, ``<form action>`` (GET only),
 ``<script src>`` (and the literal location target of an inline script), ``<meta
 http-equiv=refresh>``; ``#``, ``data:``, ``javascript:``, ``mailto:`` and ``tel:`` targets
@@ -26,6 +26,8 @@ PRIORITY_WORDS = re.compile(
     r"basket|order|bestall|beställ|buy|purchase|join|member|signup|sign-up|register|subscri|vip|"
     r"price|pricing|billing|donat|wallet|bitcoin|crypto|support|faq|telegram|whatsapp|shop|store",
     re.IGNORECASE)
+
+MAX_LINKS = 500   # links ``link_urls`` lists
 
 
 
@@ -125,6 +127,23 @@ def page_links(page: Page, page_url: str, js: list[str] | None = None
                 refresh = urljoin(base, target)
     return links, scripts, refresh, domains
 
+
+def link_urls(page: Page, max_links: int = MAX_LINKS) -> list[str]:
+    """The page links of ``page_links`` as absolute URLs, same-site and off-site, in page
+    order, each once, at most ``max_links`` (what ``merchintel extract`` lists).
+
+    >>> link_urls(Page('<a href="/k.html#f">k</a><a href="mailto:a@b.se">m</a><a href="/k.html">k</a>'
+    ...                '<iframe src="https://other.co.uk/x"></iframe>', "https://shop-a.se/", "html"))
+    ['https://shop-a.se/k.html', 'https://other.co.uk/x']
+    """
+    if not page.is_html or page.tree is None:
+        return []
+    urls: dict[str, None] = {}
+    for url, *_ in page_links(page, page.url or "")[0]:
+        if len(urls) >= max_links:
+            break
+        urls.setdefault(url)
+    return list(urls)
 
 
 def link_bonus(parts: Any, anchor: Any) -> int:

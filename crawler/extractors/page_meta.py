@@ -1,4 +1,4 @@
-"""Page metadata: what a page says about itself and where it points.
+"""Page metadata: what a page says about itself and which other sites it points to.
 
 ``extract_meta(page)`` returns::
 
@@ -7,9 +7,9 @@
      "og_site_name": str|None,
      "linked_domains": [registered domains of every <a href>, <area href>, <form action>,
                         <link href>, <iframe src>/<frame src> target other than the page's own
-                        site, sorted],
-     "links": [absolute http(s) URLs of <a>/<area> hrefs, same-site and off-site, in page
-               order, fragments dropped, at most MAX_LINKS]}
+                        site, sorted]}
+
+The page's links themselves are read by the one link extractor, crawler/extractors/links.py.
 
 Registered domains come from ``crawler.domains.registered_domain`` (tldextract with its
 bundled suffix list, never fetched).  Tags inside comments and scripts are not read;
@@ -19,8 +19,8 @@ page gives the same keys, empty.
 >>> m = extract_meta(Page('<html lang="sv"><title>Shop &amp; Co</title>'
 ...                       '<a href="/kontakt.html">k</a><a href="https://www.Other.co.uk/x#top">o</a>',
 ...                       "https://shop-a.se/", "html"))
->>> m["title"], m["lang"], m["linked_domains"], m["links"]
-('Shop & Co', 'sv', ['other.co.uk'], ['https://shop-a.se/kontakt.html', 'https://www.Other.co.uk/x'])
+>>> m["title"], m["lang"], m["linked_domains"]
+('Shop & Co', 'sv', ['other.co.uk'])
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from crawler.domains import registered_domain
 from crawler.extractors.model import Page, hidden_spans
 
-MAX_LINKS = 500
 MAX_FIELD = 500
 
 # "[^<>]*": an unclosed tag ends at the next "<", so "<a href=" * n stays linear.
@@ -123,7 +122,7 @@ def _title(text: str, lower: str, hidden) -> str | None:
 
 def empty_meta(lang: str | None = None) -> dict:
     return {"title": None, "description": None, "keywords": None, "generator": None,
-            "lang": lang, "canonical": None, "og_site_name": None, "linked_domains": [], "links": []}
+            "lang": lang, "canonical": None, "og_site_name": None, "linked_domains": []}
 
 
 def extract_meta(page: Page) -> dict:
@@ -159,8 +158,6 @@ def _extract_meta(page: Page) -> dict:
             break
 
     domains: set[str] = set()
-    links: list[str] = []
-    seen_links: set[str] = set()
     for _, tag, at in tags:
         if tag == "meta":
             name = at.get("name", "").lower()
@@ -183,9 +180,5 @@ def _extract_meta(page: Page) -> dict:
         dom = registered_domain(host)  # a bare host: no second URL parse
         if dom and dom != own:
             domains.add(dom)
-        if tag in ("a", "area") and url not in seen_links and len(links) < MAX_LINKS:
-            seen_links.add(url)
-            links.append(url)
     meta["linked_domains"] = sorted(domains)
-    meta["links"] = links
     return meta

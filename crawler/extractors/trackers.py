@@ -4,7 +4,7 @@ Sites run by the same operator often share a Google Analytics property, a Tag Ma
 container, an AdSense publisher id or a Facebook pixel; site-verification tokens in
 ``<meta>`` tags tie sites to one webmaster account.  ``PATTERNS`` has one row per way an id
 shows up (the gtag snippet, analytics.js, a noscript pixel URL, JSON config…), using the same
-:class:`~crawler.extractors.payments.Pattern` rows and keyword prefilter as the payments family;
+:class:`~crawler.extractors.rows.Pattern` rows and keyword prefilter as the payments family;
 ``VERIFICATION_METAS`` lists the ``<meta name>`` values read as site verification.
 """
 
@@ -14,8 +14,8 @@ import re
 from typing import Iterator
 
 from crawler.extractors.model import Identifier, Kind, Page, snippet
-from crawler.extractors.payments import (MAX_CANDIDATES_PER_ROW, KeywordScanner, Pattern, _attrs, norm_text,
-                                         run_patterns)
+from crawler.extractors.rows import (MAX_CANDIDATES_PER_ROW, KeywordScanner, Pattern, norm_text, run_patterns,
+                                     tag_attrs)
 
 FAMILY = "trackers"
 
@@ -220,7 +220,7 @@ def _site_verifications(page: Page) -> Iterator[Identifier]:
     for n, m in enumerate(_META.finditer(text)):
         if n >= MAX_CANDIDATES_PER_ROW:
             break
-        a = _attrs(m.group(0))
+        a = tag_attrs(m.group(0))
         name = (a.get("name") or a.get("property") or "").strip().lower()
         if name not in VERIFICATION_METAS:
             continue

@@ -9,6 +9,7 @@ import click
 
 from crawler.errors import InputError
 from crawler.extractors import Page, extract_all, extract_meta
+from crawler.extractors.links import link_urls
 from crawler.never_media import SNIFF_BYTES, sniff_reason
 from merchintel.cli import main
 from merchintel.cli.common import config_from, emit_json, emit_table, format_option, setting_option
@@ -83,7 +84,7 @@ def extract(file: str, url: str | None, content_type: str | None, default_region
         raise InputError(f"--region {region!r} is not a two-letter country code; use e.g. SE or GB.")
     page = Page(text, url, content_type or _guess_type(file), region.upper() if region else None)
     idents = [i.to_dict() for i in extract_all(page)]
-    meta = extract_meta(page)
+    meta = {**extract_meta(page), "links": link_urls(page)}
     if fmt == "json":
         emit_json({"identifiers": idents, "meta": meta})
         return

@@ -8,6 +8,10 @@ Rewrites everything here except ``whois/``, ``rdap/`` (the WHOIS/RDAP fixture da
 file. Every crypto address, IBAN and Bankgiro number is checked below before anything is
 written: published vectors (BIP-173, BIP-350, EIP-55, bitcoin wiki, Monero General Fund) or
 addresses generated here with crawler.extractors.checksums.
+
+Longer than most modules on purpose: it is the sample web itself, site by site, each page
+next to the identifiers expected.json promises for it; split, a page and its promise would
+sit in different files.
 """
 import base64
 import csv
