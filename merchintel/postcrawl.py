@@ -13,7 +13,9 @@ from typing import Any, Callable
 from crawler import schema
 from crawler.config import Config
 from enrich.run import enrich_sites
+from graph.ads import refresh_ads
 from merchintel.alerting import evaluate
+from spiders.listing import platform_domains
 
 
 def run_postcrawl(cfg: Config, run_id: str, domains: list[str], *, note: Callable[[str], None],
@@ -46,5 +48,19 @@ def crawled_domains(cfg: Config, run_id: str) -> list[str]:
     try:
         return [r[0] for r in db.execute(
             f"SELECT domain FROM [{schema.SITES}] WHERE last_run_id = ? ORDER BY domain", [run_id]).fetchall()]
+    finally:
+        db.conn.close()
+
+
+def run_ads(cfg: Config, run_id: str, *, note: Callable[[str], None]) -> dict[str, Any]:
+    """Ad rows, ties and clusters of the listing platforms after a crawl (graph/ads.py)."""
+    db = schema.open_db(cfg.db)
+    try:
+        return refresh_ads(db, platforms=platform_domains(cfg.get("platforms")), case=cfg.get("case"), run_id=run_id,
+                           similarity=cfg.get("ad_similarity"), text_days=cfg.get("ad_text_days"))
+    except Exception as exc:
+        note(f"Error: ad linking failed ({type(exc).__name__}: {exc}); the crawl is stored; "
+             f"run `merchintel ads` to try again.")
+        return {}
     finally:
         db.conn.close()

@@ -40,6 +40,7 @@ from crawler.extractors.links import link_bonus
 from crawler.failures import classify_failure
 from crawler.inputs import Report, read_input
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from spiders import listing
 from spiders.replay import carrier_pages
 
 MAX_REFRESH_HOPS = 10
@@ -95,6 +96,8 @@ class ReportedSiteSpider(Spider):
         self.analyzer: AnalysisWorker | None = None   # the page-analysis worker process, if any
         self.max_pages = 50
         self.site_seconds = 0.0
+        self.platforms: frozenset[str] = frozenset()
+        self.platform_pages = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportedSiteSpider:
@@ -105,6 +108,8 @@ class ReportedSiteSpider(Spider):
         spider.max_depth = s.getint("MERCHINTEL_DEPTH", default("depth"))
         spider.max_pages = s.getint("MERCHINTEL_MAX_PAGES", default("max_pages"))
         spider.site_seconds = s.getfloat("MERCHINTEL_SITE_SECONDS", default("site_seconds"))
+        spider.platforms = listing.platform_domains(s.get("MERCHINTEL_PLATFORMS"))
+        spider.platform_pages = s.getint("MERCHINTEL_PLATFORM_PAGES", default("platform_pages"))
         spider.max_script_bytes = s.getint("MERCHINTEL_MAX_SCRIPT_BYTES", default("max_script_bytes"))
         spider.text_cap = s.getint("MERCHINTEL_TEXT_CAP", default("text_cap"))
         spider.default_region = s.get("MERCHINTEL_DEFAULT_REGION")
@@ -182,7 +187,7 @@ class ReportedSiteSpider(Spider):
         if self.site_seconds > 0 and site.started is not None \
                 and time.monotonic() - site.started >= self.site_seconds:
             return 0
-        return self.max_pages - site.issued
+        return listing.page_budget(site.domain, self.platforms, self.max_pages, self.platform_pages) - site.issued
 
     def _priority(self, url: str, depth: int, bonus: int | None = None) -> int:
         """Shallower first; a contact/payment-like link (``link_bonus``) first within a depth."""
@@ -323,7 +328,9 @@ class ReportedSiteSpider(Spider):
                       if src_domain == final_domain and _url_key(src) not in site.seen]
         if depth < self.max_depth:
             # media-looking URLs were left out by analyze_page
-            candidates += [(self._priority(url, depth + 1, bonus), url, "page") for url, domain, bonus in links
+            platform = site.domain in self.platforms
+            candidates += [(self._priority(url, listing.link_depth(url, depth, platform), bonus), url, "page")
+                           for url, domain, bonus in links
                            if domain == final_domain and url not in site.seen]
         # Ranked here, not only in the scheduler: the engine starts downloads while a
         # callback's output is still being enqueued, so the order of the output counts.
@@ -335,7 +342,8 @@ class ReportedSiteSpider(Spider):
                 continue
             taken.add(url)
             site.seen.add(url)
-            out.append(self._request(url, site, depth=depth + (resource == "page"), resource=resource,
+            out.append(self._request(url, site, depth=depth if resource != "page" else
+                                     listing.link_depth(url, depth, site.domain in self.platforms), resource=resource,
                                      report_id=report_id, referer=response.url, priority=priority))
         return out
 

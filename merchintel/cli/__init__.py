@@ -51,6 +51,7 @@ from merchintel.cli import graph as _graph  # noqa: E402,F401
 from merchintel.cli import alerts as _alerts  # noqa: E402,F401
 from merchintel.cli import browse as _browse  # noqa: E402,F401
 from merchintel.cli import distributed as _distributed  # noqa: E402,F401
+from merchintel.cli import ads as _ads  # noqa: E402,F401
 
 
 if __name__ == "__main__":  # pragma: no cover

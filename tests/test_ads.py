@@ -1,0 +1,171 @@
+"""Ads as entities: one real crawl of a generated web of listing platforms (fakeweb/adweb.py),
+many assertions on ad rows, ties, clusters, number events and the ads/phones commands."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from crawler.extractors import ads as ad_x
+from fakeweb import FakeWeb
+from fakeweb.adweb import build_adweb
+from graph.ads import Ad, ad_clusters, contact_ties, text_ties
+from tests.conftest import cli_env, run_cli
+
+SET = "annonser-a.se,escort-b.se"
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ads")
+    truth = build_adweb(tmp / "web", seed=14)
+    with FakeWeb(tmp / "web") as web:
+        reports = tmp / "reports.txt"
+        reports.write_text("".join(web.url(d, "/") + "\n" for d in truth["platforms"]))
+        env = cli_env(tmp, **web.env, MERCHINTEL_PLATFORMS=SET)
+        r = run_cli(["crawl", str(reports), "--db", str(tmp / "m.sqlite"), "--no-enrich", "--format", "json",
+                     "--case", "op-ads"], env=env, cwd=tmp)
+        assert r.returncode == 0, r.stderr[-2000:]
+        db = sqlite3.connect(tmp / "m.sqlite")
+        db.row_factory = sqlite3.Row
+        yield {"truth": truth, "db": db, "env": env, "tmp": tmp, "proc": r, "media_hits": web.media_hits}
+        db.close()
+
+
+def rows(crawl, sql, *params):
+    return [dict(r) for r in crawl["db"].execute(sql, params)]
+
+
+def truth_of(crawl, url):
+    from urllib.parse import urlsplit
+    p = urlsplit(url)
+    return crawl["truth"]["ads"][p.hostname + p.path + ("/" if not p.path.endswith("/") else "")]
+
+
+def test_every_ad_of_set_platforms_is_a_row_past_the_page_budget(crawl):
+    truth = crawl["truth"]["ads"]
+    for domain in SET.split(","):
+        want = {k for k in truth if k.startswith(domain)}
+        got = rows(crawl, "SELECT url FROM ads WHERE domain = ?", domain)
+        assert len(want) > 50 and len(got) == len(want), domain   # more than MERCHINTEL_MAX_PAGES
+        assert {r["url"].split("//")[1].split(":")[0] + "/" + r["url"].split("/", 3)[3] + "/" for r in got} == want
+
+
+def test_guessed_platform_keeps_the_normal_budget(crawl):
+    got = rows(crawl, "SELECT platform_how, count(*) n FROM ads WHERE domain = 'classified-c.com'")
+    assert got[0]["platform_how"] == "guessed" and 10 <= got[0]["n"] < 50
+    assert rows(crawl, "SELECT DISTINCT platform_how FROM ads WHERE domain = 'annonser-a.se'") == [
+        {"platform_how": "setting"}]
+
+
+def test_ad_fields_numbers_and_no_platform_line(crawl):
+    support = {"+4681234567" + d[-1] for d in crawl["truth"]["support"].values()}
+    missed = 0
+    all_rows = rows(crawl, "SELECT * FROM ads")
+    for r in all_rows:
+        t = truth_of(crawl, r["url"])
+        idents = json.loads(r["identifiers"])
+        missed += f"phone:{t['number']}" not in idents and f"whatsapp:{t['number']}" not in idents
+        assert not any(v.split(":", 1)[1] in support for v in idents), r["url"]
+        assert r["location"] == t["city"] and r["price"] == t["price"]
+        assert r["ad_id"] and r["ad_id"] in r["url"] and len(r["fingerprint"]) == 16
+        assert r["first_seen"] and r["last_seen"] and r["cluster_id"] is None or r["cluster_id"].startswith("A-")
+        assert "Kundtjänst" not in (r["text"] or "") and "villkor" not in (r["text"] or "")
+    assert missed == 0
+
+
+def test_clusters_are_organisers(crawl):
+    orgs = crawl["truth"]["organisers"]
+    by_cluster = {}
+    for r in rows(crawl, "SELECT url, cluster_id FROM ads"):
+        by_cluster.setdefault(r["cluster_id"], set()).add(truth_of(crawl, r["url"])["org"])
+    # no cluster mixes organisers or holds an independent ad
+    for cid, members in by_cluster.items():
+        if cid:
+            assert len(members) == 1 and None not in members, (cid, members)
+    # each organiser's crawled ads are one cluster, reposts with a new number included
+    for oid, org in orgs.items():
+        cids = {r["cluster_id"] for r in rows(crawl, "SELECT url, cluster_id FROM ads")
+                if truth_of(crawl, r["url"])["org"] == oid}
+        assert len(cids) == 1 and None not in cids, oid
+
+
+def test_text_ties_explain_by_shared_passage(crawl):
+    ties = rows(crawl, "SELECT * FROM ad_ties WHERE kind = 'text'")
+    assert ties
+    for t in ties:
+        assert len(t["evidence"].split()) >= ad_x.SHINGLE_WORDS
+        a = rows(crawl, "SELECT text FROM ads WHERE url = ?", t["a"])[0]["text"]
+        b = rows(crawl, "SELECT text FROM ads WHERE url = ?", t["b"])[0]["text"]
+        assert t["evidence"] in a and t["evidence"] in b
+    reposts = set(crawl["truth"]["reposts"])
+    tied = {r["url"] for r in rows(crawl, "SELECT * FROM ads")
+            if truth_of(crawl, r["url"])["number"] in reposts}
+    assert tied and tied <= {t["a"] for t in ties} | {t["b"] for t in ties}
+
+
+def test_number_events_first_crawl_all_new(crawl):
+    ev = rows(crawl, "SELECT event, count(*) n FROM ad_number_events GROUP BY event")
+    assert ev and {e["event"] for e in ev} == {"new"}
+
+
+def test_ads_command(crawl):
+    r = run_cli(["ads", "--case", "op-ads", "--db", str(crawl["tmp"] / "m.sqlite"), "--format", "json"],
+                env=crawl["env"])
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert len(out) == len(crawl["truth"]["organisers"])
+    assert any(len(c["platforms"]) > 1 for c in out)
+    assert all("evidence" not in t for c in out for t in c["ties"] if t["kind"] == "text")
+
+
+def test_phones_recurring_command(crawl):
+    r = run_cli(["phones", "--recurring", "--min-ads", "3", "--db", str(crawl["tmp"] / "m.sqlite"),
+                 "--format", "json"], env=crawl["env"])
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out and all(row["ads"] >= 3 for row in out)
+    numbers = {n for o in crawl["truth"]["organisers"].values() for n in o["numbers"]}
+    assert {row["value"].split(":", 1)[1] for row in out} <= numbers
+    assert any(len(row["platforms"]) > 1 for row in out)
+
+
+def test_never_media(crawl):
+    assert crawl["media_hits"] == 0
+
+
+# ---- pure parts -------------------------------------------------------------------------
+@pytest.mark.parametrize("url,template,ad_id,paging", [
+    ("https://a.se/annons/48213-ny-i-stan/", "/annons/{id}", "48213", False),
+    ("https://a.se/ad/99881", "/ad/{id}", "99881", False),
+    ("https://a.se/annonser?id=5512&utm_source=x", "/annonser?id={id}", "5512", False),
+    ("https://a.se/sida/3/", "/sida/{n}", None, True),
+    ("https://a.se/stockholm?page=2", "/stockholm", None, True),
+    ("https://a.se/om/", "/om", None, False),
+])
+def test_url_shapes(url, template, ad_id, paging):
+    assert ad_x.url_template(url) == template
+    assert ad_x.ad_id(url) == ad_id
+    assert ad_x.is_pagination(url) is paging
+
+
+def test_contact_ties_rarity_over_ads():
+    ads = [Ad(f"u{i}", "p", ["phone:+46701234567"]) for i in range(3)]
+    ties = list(contact_ties(ads))
+    assert len(ties) == 2 and all(t.weight == 1.0 for t in ties)
+    many = [Ad(f"u{i}", "p", ["phone:+46701234568"]) for i in range(100)]
+    assert all(t.weight == 0.5 for t in contact_ties(many))
+    assert [c["size"] for c in ad_clusters(ads, ties)] == [3]
+
+
+def test_text_ties_threshold():
+    base = "hej jag heter anna och söker en snäll och trevlig man för middag och sällskap i helgen"
+    edit = base.replace("anna", "sara")
+    other = "säljer cykel i gott skick med nya däck och lampor hämtas i centrum snarast möjligt tack"
+    ads = [Ad("a", "p", text=base, fingerprint="1"), Ad("b", "p", text=edit, fingerprint="2"),
+           Ad("c", "p", text=other, fingerprint="3")]
+    ties = list(text_ties(ads, 0.5))
+    assert [(t.a, t.b) for t in ties] == [("a", "b")]
+    assert not list(text_ties(ads, 0.99))
