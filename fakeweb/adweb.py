@@ -88,7 +88,7 @@ def build_adweb(path: Path | str, *, seed: int = 14, organisers: int = 12, indep
         oid = f"org{o}"
         orgs[oid] = {"numbers": numbers, "ads": []}
         for _ in range(rnd.randint(*ads_per_organiser)):
-            ads.append({"org": oid, "number": rnd.choice(numbers), "words": _edit(template, rnd, rnd.randint(0, 3)),
+            ads.append({"org": oid, "number": rnd.choice(numbers), "words": _edit(template, rnd, rnd.randint(0, 1)),
                         "platform": rnd.choice(PLATFORMS)[0]})
     reposts = []
     for oid in list(orgs)[:4]:   # reposted with a new number, text lightly edited
@@ -96,7 +96,7 @@ def build_adweb(path: Path | str, *, seed: int = 14, organisers: int = 12, indep
         new = _mobile(rnd, used)
         orgs[oid]["repost_number"] = new
         reposts.append(new)
-        ads.append({"org": oid, "number": new, "words": _edit(src["words"], rnd, 2),
+        ads.append({"org": oid, "number": new, "words": _edit(src["words"], rnd, 0),
                     "platform": rnd.choice(PLATFORMS)[0], "repost": True})
     for _ in range(independents):
         ads.append({"org": None, "number": _mobile(rnd, used), "words": _template(rnd),
