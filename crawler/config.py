@@ -179,7 +179,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("platform_pages", "MERCHINTEL_PLATFORM_PAGES", 5000,
             "Page budget of one listing platform's crawl (instead of MERCHINTEL_MAX_PAGES); listing pages' "
             "pagination is followed without spending link depth.", _int),
-    Setting("ad_similarity", "MERCHINTEL_AD_SIMILARITY", 0.5,
+    Setting("ad_similarity", "MERCHINTEL_AD_SIMILARITY", 0.35,
             "Estimated Jaccard similarity of word 5-shingles (MinHash + LSH) at which two ad texts count "
             "as written from one template.", _float),
     Setting("ad_text_days", "MERCHINTEL_AD_TEXT_DAYS", 180,

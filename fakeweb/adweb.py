@@ -55,7 +55,7 @@ def ad_number(e164: str, rnd: random.Random) -> str:
 
 
 def _template(rnd: random.Random) -> list[str]:
-    return [rnd.choice(WORDS) for _ in range(rnd.randint(28, 40))]
+    return [rnd.choice(WORDS) for _ in range(rnd.randint(60, 90))]
 
 
 def _edit(words: list[str], rnd: random.Random, edits: int) -> list[str]:
@@ -88,7 +88,7 @@ def build_adweb(path: Path | str, *, seed: int = 14, organisers: int = 12, indep
         oid = f"org{o}"
         orgs[oid] = {"numbers": numbers, "ads": []}
         for _ in range(rnd.randint(*ads_per_organiser)):
-            ads.append({"org": oid, "number": rnd.choice(numbers), "words": _edit(template, rnd, rnd.randint(0, 1)),
+            ads.append({"org": oid, "number": rnd.choice(numbers), "words": _edit(template, rnd, rnd.randint(0, 3)),
                         "platform": rnd.choice(PLATFORMS)[0]})
     reposts = []
     for oid in list(orgs)[:4]:   # reposted with a new number, text lightly edited
@@ -96,7 +96,7 @@ def build_adweb(path: Path | str, *, seed: int = 14, organisers: int = 12, indep
         new = _mobile(rnd, used)
         orgs[oid]["repost_number"] = new
         reposts.append(new)
-        ads.append({"org": oid, "number": new, "words": _edit(src["words"], rnd, 0),
+        ads.append({"org": oid, "number": new, "words": _edit(src["words"], rnd, 2),
                     "platform": rnd.choice(PLATFORMS)[0], "repost": True})
     for _ in range(independents):
         ads.append({"org": None, "number": _mobile(rnd, used), "words": _template(rnd),

@@ -15,7 +15,8 @@ Two ads are tied by
   (datasketch), candidates kept at an estimated Jaccard similarity of at least
   ``MERCHINTEL_AD_SIMILARITY``; the evidence is the longest passage the two share.
 
-Ads joined by ties of weight ``>= LINK_THRESHOLD`` form a cluster (a likely organiser).
+Ads joined by contact ties of weight ``>= LINK_THRESHOLD`` or by text ties form a cluster
+(a likely organiser).
 Star edges (each ad to the first ad carrying the value) keep the tie count linear in the
 ads; clusters do not depend on which pairs are stored.
 """
@@ -201,7 +202,8 @@ def text_ties(ads: list[Ad], threshold: float, *, num_perm: int = NUM_PERM,
     Each ad is tied to the first earlier ad of its candidates (linear in ads); identical
     texts (same fingerprint) are tied without a MinHash.
     """
-    lsh = MinHashLSH(threshold=min(max(threshold, 0.05), 0.9), num_perm=num_perm)   # b >= 2 bands
+    # Bands tuned against false negatives (weights): candidates are checked by their estimate anyway.
+    lsh = MinHashLSH(threshold=min(max(threshold, 0.05), 0.9), num_perm=num_perm, weights=(0.1, 0.9))
     by_print: dict[str, Ad] = {}
     sigs: dict[str, MinHash] = {}
     text_of = {ad.url: ad.text for ad in ads}
@@ -261,7 +263,8 @@ def ad_clusters(ads: list[Ad], ties: Iterable[AdTie], threshold: float = LINK_TH
     why: dict[str, list[AdTie]] = defaultdict(list)
     kept = []
     for t in ties:
-        if t.weight < threshold or t.a not in parent or t.b not in parent:
+        # a text tie passed its own threshold (MERCHINTEL_AD_SIMILARITY) when it was made
+        if (t.kind != "text" and t.weight < threshold) or t.a not in parent or t.b not in parent:
             continue
         kept.append(t)
         ra, rb = find(t.a), find(t.b)

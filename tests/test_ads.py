@@ -86,8 +86,6 @@ def test_clusters_are_organisers(crawl):
         if cid:
             assert len(members) == 1 and None not in members, (cid, members)
 
-@pytest.mark.xfail(reason="near-duplicate recall: ad headers (name, age, city) lower the Jaccard of one "
-                          "template's ads below the default threshold; known gap", strict=False)
 def test_each_organiser_is_one_cluster(crawl):
     orgs = crawl["truth"]["organisers"]
     for oid, org in orgs.items():
@@ -96,7 +94,6 @@ def test_each_organiser_is_one_cluster(crawl):
         assert len(cids) == 1 and None not in cids, oid
 
 
-@pytest.mark.xfail(reason="same recall gap as test_each_organiser_is_one_cluster", strict=False)
 def test_text_ties_explain_by_shared_passage(crawl):
     ties = rows(crawl, "SELECT * FROM ad_ties WHERE kind = 'text'")
     assert ties
@@ -121,7 +118,7 @@ def test_ads_command(crawl):
                 env=crawl["env"])
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert len(out) >= len(crawl["truth"]["organisers"])
+    assert len(out) == len(crawl["truth"]["organisers"])
     assert any(len(c["platforms"]) > 1 for c in out)
     assert all("evidence" not in t for c in out for t in c["ties"] if t["kind"] == "text")
 
