@@ -381,7 +381,8 @@ TABLES += [
         C("jitter", float, "Random extra delay as a fraction of the interval (0.1 = up to 10%)."),
         C("updated_at", str, "When it was set (UTC)."),
     ), pk="case_name"),
-    Table(ALERTS, "Alerts raised (domain_hop, payment_change, site_down, site_back, new_domain_in_cluster), once each.", (
+    Table(ALERTS, "Alerts raised (domain_hop, payment_change, site_down, site_back, new_domain_in_cluster, "
+                  "ad_number, ad_text), once each.", (
         C("key", str, "Deduplication key: row_key(kind, from, to, …); an alert with a stored key is not raised again."),
         C("kind", str, "domain_hop, payment_change, site_down, site_back, new_domain_in_cluster."),
         C("type", str, "domain_hop: redirect, moved_notice, reappeared, mirror; site_down: the status; "

@@ -75,8 +75,13 @@ def _mobile(rnd: random.Random, used: set[str]) -> str:
 
 
 def build_adweb(path: Path | str, *, seed: int = 14, organisers: int = 12, independents: int = 90,
-                ads_per_organiser: tuple[int, int] = (8, 16)) -> dict[str, Any]:
-    """Write the web under ``path``; return the truth (see the module docstring)."""
+                ads_per_organiser: tuple[int, int] = (8, 16), epoch: int = 1) -> dict[str, Any]:
+    """Write the web under ``path``; return the truth (see the module docstring).
+
+    ``epoch=2`` is the same web a while later (same ad URLs): one independent ad is gone
+    (its number vanishes), a new ad of organiser 1 in its template carries one of its numbers
+    on a platform that number was not on, and one new independent ad appears.
+    """
     rnd = random.Random(seed)
     root = Path(path)
     used: set[str] = set()
@@ -102,6 +107,28 @@ def build_adweb(path: Path | str, *, seed: int = 14, organisers: int = 12, indep
         ads.append({"org": None, "number": _mobile(rnd, used), "words": _template(rnd),
                     "platform": rnd.choice(PLATFORMS)[0]})
     rnd.shuffle(ads)
+    for i, ad in enumerate(ads):
+        ad["id"] = 40000 + i * 7
+    changes: dict[str, Any] = {}
+    if epoch >= 2:
+        gone = next(a for a in ads if a["org"] is None)
+        ads.remove(gone)
+        changes["vanished"] = gone["number"]
+        # a number of an organiser on one of the two Swedish platforms only, now on the other
+        home = {}
+        for a in ads:
+            if a["org"]:
+                home.setdefault(a["number"], set()).add(a["platform"])
+        number, target = next((n, ({PLATFORMS[0][0], PLATFORMS[1][0]} - p).pop()) for n, p in sorted(home.items())
+                              if len(p & {PLATFORMS[0][0], PLATFORMS[1][0]}) == 1)
+        src = next(a for a in ads if a["number"] == number)
+        ads.append({"org": src["org"], "number": number, "words": _edit(src["words"], rnd, 1), "platform": target,
+                    "id": 40000 + len(ads) * 7 + 3})
+        changes["new_platform"] = (number, target)
+        fresh = _mobile(rnd, used)
+        ads.append({"org": None, "number": fresh, "words": _template(rnd), "platform": target,
+                    "id": 40000 + len(ads) * 7 + 5})
+        changes["new"] = fresh
     hosts: dict[str, Any] = {}
     truth_ads: dict[str, dict[str, Any]] = {}
     for domain, ip in PLATFORMS:
@@ -110,8 +137,9 @@ def build_adweb(path: Path | str, *, seed: int = 14, organisers: int = 12, indep
         site = root / "sites" / domain
         lang = ' lang="sv"' if domain.endswith(".com") else ""
         links = []
-        for i, ad in enumerate(mine):
-            ad_id = 40000 + len(truth_ads) * 7 + rnd.randint(0, 5)
+        for ad in mine:
+            ad_id = ad["id"]
+            rnd = random.Random(f"{seed}-{ad_id}")   # an ad's page is the same in every epoch
             name = rnd.choice(NAMES)
             city = rnd.choice(CITIES)
             slug = f"{name.lower()}-{city.lower()}".replace("ö", "o").replace("å", "a").replace("ä", "a")
@@ -137,7 +165,7 @@ def build_adweb(path: Path | str, *, seed: int = 14, organisers: int = 12, indep
                    _page(domain, lang, f"Annonser sida {p}", f"<ul>{items}</ul><p>{nxt}</p>"))
     _write(root / "hosts.json", json.dumps(hosts, indent=1))
     return {"platforms": [d for d, _ in PLATFORMS], "ads": truth_ads, "organisers": orgs,
-            "support": SUPPORT, "reposts": reposts}
+            "support": SUPPORT, "reposts": reposts, "changes": changes}
 
 
 def _page(domain: str, lang: str, title: str, body: str) -> str:

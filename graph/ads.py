@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from crawler import schema
@@ -46,6 +48,7 @@ NUM_PERM = 64
 CHROME_SHARE = 0.5
 CHROME_MIN_ADS = 3
 AD_TEXT_CAP = 4000
+MAX_CANDIDATES = 16    # LSH candidates checked per ad: one tie per ad is enough for clusters
 
 
 def contact_kinds() -> frozenset[str]:
@@ -189,10 +192,28 @@ def contact_ties(ads: list[Ad]) -> Iterator[AdTie]:
             yield AdTie(first.url, ad.url, kind, value, w, ad.raw.get(v, value))
 
 
+_PERMUTATIONS: dict[int, Any] = {}
+
+
+def _hash32(b: bytes) -> int:
+    # CRC-32: fast, in C, and good enough under MinHash's random permutations; the
+    # signatures live for one pass only, never stored.
+    return zlib.crc32(b)
+
+
 def minhash_of(grams: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
-    m = MinHash(num_perm=num_perm)
+    """MinHash signature of a shingle set (permutations made once per num_perm, seed 1)."""
+    perms = _PERMUTATIONS.get(num_perm)
+    m = MinHash(num_perm=num_perm, hashfunc=_hash32, permutations=perms, scheme="affine32")
+    if perms is None:
+        _PERMUTATIONS[num_perm] = m.permutations
     m.update_batch([g.encode("utf-8") for g in grams])
     return m
+
+
+def estimate(a: MinHash, b: MinHash) -> float:
+    """Estimated Jaccard similarity of two signatures of the same permutations."""
+    return float(np.count_nonzero(a.hashvalues == b.hashvalues)) / len(a.hashvalues)
 
 
 def text_ties(ads: list[Ad], threshold: float, *, num_perm: int = NUM_PERM,
@@ -220,8 +241,8 @@ def text_ties(ads: list[Ad], threshold: float, *, num_perm: int = NUM_PERM,
             continue
         m = minhash_of(grams, num_perm)
         best, best_j = None, 0.0
-        for key in lsh.query(m):
-            j = m.jaccard(sigs[key])
+        for key in sorted(lsh.query(m))[:MAX_CANDIDATES]:
+            j = estimate(m, sigs[key])
             if j >= threshold and (j > best_j or (j == best_j and key < best)):
                 best, best_j = key, j
         if best is not None:

@@ -13,8 +13,11 @@ from typing import Any, Callable
 from crawler import schema
 from crawler.config import Config
 from enrich.run import enrich_sites
+from crawler.clock import now_iso
+from graph.ad_alerts import ad_alerts, store_ad_alerts
 from graph.ads import refresh_ads
 from merchintel.alerting import evaluate
+from merchintel.sinks import deliver
 from spiders.listing import platform_domains
 
 
@@ -56,8 +59,20 @@ def run_ads(cfg: Config, run_id: str, *, note: Callable[[str], None]) -> dict[st
     """Ad rows, ties and clusters of the listing platforms after a crawl (graph/ads.py)."""
     db = schema.open_db(cfg.db)
     try:
-        return refresh_ads(db, platforms=platform_domains(cfg.get("platforms")), case=cfg.get("case"), run_id=run_id,
-                           similarity=cfg.get("ad_similarity"), text_days=cfg.get("ad_text_days"))
+        out = refresh_ads(db, platforms=platform_domains(cfg.get("platforms")), case=cfg.get("case"), run_id=run_id,
+                          similarity=cfg.get("ad_similarity"), text_days=cfg.get("ad_text_days"))
+        if out.get("ads"):
+            row = db.execute(f"SELECT started_at FROM [{schema.RUNS}] WHERE id = ?", [run_id]).fetchone()
+            alerts = ad_alerts(db, since=(row[0] if row and row[0] else now_iso(cfg)), now=now_iso(cfg),
+                               run_id=run_id, min_ads=cfg.get("ad_alert_ads"),
+                               min_platforms=cfg.get("ad_alert_platforms"))
+            store_ad_alerts(db, alerts)
+            out["alerts"] = alerts
+            try:
+                deliver(db, cfg, alerts)
+            except Exception as exc:  # a broken sink never loses a stored alert; retried next run
+                note(f"alerts: delivery failed ({exc}); stored alerts are retried next run")
+        return out
     except Exception as exc:
         note(f"Error: ad linking failed ({type(exc).__name__}: {exc}); the crawl is stored; "
              f"run `merchintel ads` to try again.")

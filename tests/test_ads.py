@@ -30,8 +30,23 @@ def crawl(tmp_path_factory):
         assert r.returncode == 0, r.stderr[-2000:]
         db = sqlite3.connect(tmp / "m.sqlite")
         db.row_factory = sqlite3.Row
-        yield {"truth": truth, "db": db, "env": env, "tmp": tmp, "proc": r, "media_hits": web.media_hits}
+        yield {"truth": truth, "db": db, "env": env, "tmp": tmp, "proc": r, "media_hits": web.media_hits,
+               "web": web, "reports": reports}
         db.close()
+
+
+@pytest.fixture(scope="module")
+def recrawl(crawl):
+    """The same platforms two hours later (fakeweb/adweb.py epoch 2), crawled again into the same store.
+    Tests using it come last in this file: they see the store after both crawls."""
+    tmp = crawl["tmp"]
+    truth2 = build_adweb(tmp / "web2", seed=14, epoch=2)
+    crawl["web"].switch(tmp / "web2")
+    r = run_cli(["crawl", str(crawl["reports"]), "--db", str(tmp / "m.sqlite"), "--no-enrich", "--format", "json",
+                 "--case", "op-ads"], env={**crawl["env"], "MERCHINTEL_NOW": "+2h"}, cwd=tmp)
+    assert r.returncode == 0, r.stderr[-2000:]
+    run_id = rows(crawl, "SELECT id FROM runs ORDER BY started_at DESC LIMIT 1")[0]["id"]
+    return {**crawl, "truth2": truth2, "run2": run_id}
 
 
 def rows(crawl, sql, *params):
@@ -113,6 +128,19 @@ def test_number_events_first_crawl_all_new(crawl):
     assert ev and {e["event"] for e in ev} == {"new"}
 
 
+def test_first_crawl_alerts_numbers_on_many_ads_and_platforms(crawl):
+    per_number = {}
+    for r in rows(crawl, "SELECT domain, identifiers FROM ads"):
+        for v in json.loads(r["identifiers"]):
+            per_number.setdefault(v, []).append(r["domain"])
+    alerts = rows(crawl, "SELECT kind, type, evidence FROM alerts WHERE kind = 'ad_number'")
+    got = {(a["type"], json.loads(a["evidence"])[0]["value"]) for a in alerts}
+    want = {("ads", v) for v, d in per_number.items() if len(d) >= 10} | \
+           {("platforms", v) for v, d in per_number.items() if len(set(d)) >= 2}
+    assert want and got == want
+    assert not rows(crawl, "SELECT 1 FROM alerts WHERE type = 'new_platform' OR kind = 'ad_text'")
+
+
 def test_ads_command(crawl):
     r = run_cli(["ads", "--case", "op-ads", "--db", str(crawl["tmp"] / "m.sqlite"), "--format", "json"],
                 env=crawl["env"])
@@ -171,3 +199,48 @@ def test_text_ties_threshold():
     ties = list(text_ties(ads, 0.5))
     assert [(t.a, t.b) for t in ties] == [("a", "b")]
     assert not list(text_ties(ads, 0.99))
+
+
+# ---- a second crawl, two hours later ------------------------------------------------------
+def test_recrawl_number_events(recrawl):
+    ch = recrawl["truth2"]["changes"]
+    ev = {(r["value"], r["domain"]): r["event"] for r in rows(
+        recrawl, "SELECT * FROM ad_number_events WHERE run_id = ?", recrawl["run2"])}
+    assert ev[(f"phone:{ch['vanished']}", next(d for (v, d) in ev if v == f"phone:{ch['vanished']}"))] == "vanished"
+    assert ev[(f"phone:{ch['new']}", ch["new_platform"][1])] == "new"
+    assert ev[(f"phone:{ch['new_platform'][0]}", ch["new_platform"][1])] == "new"
+    assert {e for e in ev.values()} <= {"present", "new", "vanished"}
+    assert sum(e == "present" for e in ev.values()) > 50
+
+
+def test_recrawl_alerts_new_platform_and_new_ad_in_text_cluster(recrawl):
+    number, target = recrawl["truth2"]["changes"]["new_platform"]
+    new_platform = rows(recrawl, "SELECT * FROM alerts WHERE type = 'new_platform' AND run_id = ?", recrawl["run2"])
+    assert [(json.loads(a["evidence"])[0]["value"], a["to_domain"]) for a in new_platform] == [
+        (f"phone:{number}", target)]
+    text = rows(recrawl, "SELECT * FROM alerts WHERE kind = 'ad_text' AND run_id = ?", recrawl["run2"])
+    new_urls = {r["url"] for r in rows(recrawl, "SELECT url FROM ads WHERE first_seen >= "
+                                                "(SELECT started_at FROM runs WHERE id = ?)", recrawl["run2"])}
+    assert len(new_urls) == 2
+    assert len(text) == 1 and json.loads(text[0]["evidence"])[0]["new_ad"] in new_urls
+    # the first crawl's alerts are not raised again
+    assert not rows(recrawl, "SELECT 1 FROM alerts WHERE run_id = ? AND type IN ('ads', 'platforms') AND key IN "
+                             "(SELECT key FROM alerts WHERE run_id != ?)", recrawl["run2"], recrawl["run2"])
+
+
+def test_record_number_events_returned():
+    import sqlite_utils
+    from crawler import schema
+    from graph.ads import record_number_events
+    db = sqlite_utils.Database(memory=True)
+    schema.ensure_schema(db)
+    a = [Ad("u1", "p.se", ["phone:+46701234567"])]
+    for run, present in (("r1", a), ("r2", []), ("r3", a)):
+        if not present:   # the platform crawled with the number gone: another number stays
+            present = [Ad("u2", "p.se", ["phone:+46701234568"])]
+        record_number_events(db, present, run, {"r1": "2026-01-01", "r2": "2026-01-02", "r3": "2026-01-03"}[run])
+    ev = {(r["run_id"], r["value"]): r["event"] for r in db["ad_number_events"].rows}
+    assert ev[("r1", "phone:+46701234567")] == "new"
+    assert ev[("r2", "phone:+46701234567")] == "vanished"
+    assert ev[("r3", "phone:+46701234567")] == "returned"
+    assert ev[("r3", "phone:+46701234568")] == "vanished"
