@@ -7,11 +7,15 @@ import json
 import sqlite3
 
 import pytest
+from click.testing import CliRunner
 
 from crawler.extractors import ads as ad_x
+from crawler.schema import open_db
+from exports import export
 from fakeweb import FakeWeb
 from fakeweb.adweb import build_adweb
 from graph.ads import Ad, ad_clusters, contact_ties, text_ties
+from merchintel.cli import main as cli_main
 from tests.conftest import cli_env, run_cli
 
 SET = "annonser-a.se,escort-b.se"
@@ -47,6 +51,22 @@ def recrawl(crawl):
     assert r.returncode == 0, r.stderr[-2000:]
     run_id = rows(crawl, "SELECT id FROM runs ORDER BY started_at DESC LIMIT 1")[0]["id"]
     return {**crawl, "truth2": truth2, "run2": run_id}
+
+
+def invoke(args):
+    """A merchintel command in this process (the crawls above run as real processes)."""
+    r = CliRunner().invoke(cli_main, args, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return r
+
+
+def write(recrawl, fmt, name, **kw):
+    store = open_db(recrawl["tmp"] / "m.sqlite", readonly=True)
+    try:
+        export(store, fmt, recrawl["tmp"] / name, **kw)
+    finally:
+        store.conn.close()
+    return (recrawl["tmp"] / name).read_text()
 
 
 def rows(crawl, sql, *params):
@@ -142,9 +162,7 @@ def test_first_crawl_alerts_numbers_on_many_ads_and_platforms(crawl):
 
 
 def test_ads_command(crawl):
-    r = run_cli(["ads", "--case", "op-ads", "--db", str(crawl["tmp"] / "m.sqlite"), "--format", "json"],
-                env=crawl["env"])
-    assert r.returncode == 0, r.stderr
+    r = invoke(["ads", "--case", "op-ads", "--db", str(crawl["tmp"] / "m.sqlite"), "--format", "json"])
     out = json.loads(r.stdout)
     assert len(out) == len(crawl["truth"]["organisers"])
     assert any(len(c["platforms"]) > 1 for c in out)
@@ -152,9 +170,8 @@ def test_ads_command(crawl):
 
 
 def test_phones_recurring_command(crawl):
-    r = run_cli(["phones", "--recurring", "--min-ads", "3", "--db", str(crawl["tmp"] / "m.sqlite"),
-                 "--format", "json"], env=crawl["env"])
-    assert r.returncode == 0, r.stderr
+    r = invoke(["phones", "--recurring", "--min-ads", "3", "--db", str(crawl["tmp"] / "m.sqlite"),
+                "--format", "json"])
     out = json.loads(r.stdout)
     assert out and all(row["ads"] >= 3 for row in out)
     numbers = {n for o in crawl["truth"]["organisers"].values() for n in o["numbers"]}
@@ -244,3 +261,50 @@ def test_record_number_events_returned():
     assert ev[("r2", "phone:+46701234567")] == "vanished"
     assert ev[("r3", "phone:+46701234567")] == "returned"
     assert ev[("r3", "phone:+46701234568")] == "vanished"
+
+
+def test_exports_carry_ads_without_text_unless_asked(recrawl):
+    g = json.loads(write(recrawl, "json", "g.json"))
+    ad_nodes = [n for n in g["nodes"] if n.get("kind") == "ad"]
+    n_ads = rows(recrawl, "SELECT count(*) n FROM ads")[0]["n"]
+    assert len(ad_nodes) == n_ads and all("text" not in n and "title" not in n for n in ad_nodes)
+    kinds = {e["kind"] for e in g["edges"]}
+    assert {"ad", "on_ad", "ad_tie"} <= kinds
+    assert all("evidence" not in e for e in g["edges"] if e["kind"] == "ad_tie" and e["tie"].startswith("text:"))
+    # platforms spanned by one ad cluster: the link between them names the clusters
+    assert any(e.get("ad_clusters") or e["kind"] == "ad_cluster" for e in g["edges"])
+    invoke(["export", "--db", str(recrawl["tmp"] / "m.sqlite"), "--format", "json", "-o",
+            str(recrawl["tmp"] / "t.json"), "--with-ad-text"])
+    g = json.loads((recrawl["tmp"] / "t.json").read_text())
+    assert all(n.get("text") is not None for n in g["nodes"] if n.get("kind") == "ad")
+
+
+def test_pseudonymized_exports_hide_ad_urls_numbers_and_texts(recrawl):
+    numbers = {n for o in recrawl["truth"]["organisers"].values() for n in o["numbers"]}
+    for fmt in ("json", "gexf", "graphml", "html", "stix"):
+        text = write(recrawl, fmt, f"p.{fmt}", pseudonymize="k", ad_text=True)
+        assert "/annons/" not in text, fmt
+        assert not any(n in text for n in numbers), fmt
+        assert "Ort:" not in text and "ad:hmac:" in text or fmt == "stix"
+
+
+def test_html_groups_ads_under_their_platform(recrawl):
+    page = write(recrawl, "html", "v.html")
+    for d in ("annonser-a.se", "escort-b.se", "classified-c.com"):
+        n = rows(recrawl, "SELECT count(*) n FROM ads WHERE domain = ?", d)[0]["n"]
+        assert f'<h3 id="ads-{d}">{d} <span class="muted">— {n} ads</span></h3>' in page
+
+
+def test_ad_text_retention(recrawl):
+    import sqlite_utils
+    from graph.ads import erase_old_texts
+    db = sqlite_utils.Database(recrawl["tmp"] / "m.sqlite")
+    before = db.execute("SELECT count(*) FROM ads WHERE text IS NOT NULL").fetchone()[0]
+    assert before > 0
+    # nothing is older than 180 days yet; 10 days from now with a 5-day retention all texts go
+    assert erase_old_texts(db, 180) == 0
+    assert erase_old_texts(db, 5, now="2099-01-01T00:00:00Z") == before
+    assert db.execute("SELECT count(*) FROM ads WHERE text IS NOT NULL").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM ads WHERE fingerprint IS NOT NULL").fetchone()[0] == before
+    db.conn.commit()
+    db.conn.close()

@@ -136,10 +136,13 @@ def links(domain: str, db: str | None, fmt: str) -> None:
 @click.option("--min-score", type=click.FloatRange(0, 1),
               help="Drop links scoring below it and values weighing less (0 to 1).")
 @click.option("--pseudonymize", metavar="KEY", help="Replace personal values by HMAC-SHA256(KEY) pseudonyms.")
+@click.option("--with-ad-text", is_flag=True,
+              help="Include ad titles and texts (personal data; left out by default and under --pseudonymize).")
 @setting_option("stix_identity", "--stix-identity")
 @setting_option("tlp", "--tlp")
 def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: str | None, since: str | None,
-           min_score: float | None, pseudonymize: str | None, stix_identity: str | None, tlp: str | None) -> None:
+           min_score: float | None, pseudonymize: str | None, with_ad_text: bool, stix_identity: str | None,
+           tlp: str | None) -> None:
     """Export the graph (read-only) as json, gexf, graphml, csv, stix or html.
 
     csv writes sites.csv (one row per site), nodes.csv and edges.csv; every file written is
@@ -151,7 +154,7 @@ def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: s
     require_case(store, case_name)
     counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
                        min_score=min_score, pseudonymize=pseudonymize, stix_identity=cfg.get("stix_identity"),
-                       tlp=cfg.get("tlp"), created=now_iso(cfg))
+                       tlp=cfg.get("tlp"), created=now_iso(cfg), ad_text=with_ad_text)
     files = counts.get("files") or [out]
     err(f"wrote {', '.join(str(f) for f in files)} ({', '.join(f'{k} {v}' for k, v in counts.items() if k != 'files')})")
 
