@@ -104,7 +104,9 @@ class SiteBudgetMiddleware:
             # a slow drip cannot hold the site past its budget either
             timeout = request.meta.get("download_timeout")
             request.meta["download_timeout"] = min(timeout, left) if timeout else left
-        budget = page_budget(site, self.platforms, self.max_pages, self.platform_pages)
+        # the spider names each request's site budget (a report may mark its site a platform)
+        budget = request.meta.get("mi_budget") or page_budget(site, self.platforms, self.max_pages,
+                                                              self.platform_pages)
         if self.used[site] >= budget:
             raise BudgetExhausted(f"page budget of {budget} spent for {site}")
         self.used[site] += 1

@@ -109,6 +109,7 @@ TABLES: list[Table] = [
         C("first_seen", str, "First time this report was read."),
         C("last_seen", str, "Last time this report was read."),
         C("run_id", str, "Last run that read it."),
+        C("platform", int, "1 when the report marks the site a listing platform (input column platform)."),
     ), pk="key", indexes=(("domain",), ("case_name",))),
     Table(SITES, "One row per registered domain ever crawled.", (
         C("domain", str, "Registered domain (eTLD+1), e.g. shop-a.se."),

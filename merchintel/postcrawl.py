@@ -59,7 +59,10 @@ def run_ads(cfg: Config, run_id: str, *, note: Callable[[str], None]) -> dict[st
     """Ad rows, ties and clusters of the listing platforms after a crawl (graph/ads.py)."""
     db = schema.open_db(cfg.db)
     try:
-        out = refresh_ads(db, platforms=platform_domains(cfg.get("platforms")), case=cfg.get("case"), run_id=run_id,
+        marked = {r[0] for r in db.execute(f"SELECT DISTINCT domain FROM [{schema.REPORTS}] WHERE platform = 1 "
+                                           f"AND case_name = ?", [cfg.get("case")])}
+        platforms = platform_domains(cfg.get("platforms")) | marked
+        out = refresh_ads(db, platforms=platforms, case=cfg.get("case"), run_id=run_id,
                           similarity=cfg.get("ad_similarity"), text_days=cfg.get("ad_text_days"))
         if out.get("ads"):
             row = db.execute(f"SELECT started_at FROM [{schema.RUNS}] WHERE id = ?", [run_id]).fetchone()

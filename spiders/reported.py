@@ -125,6 +125,7 @@ class ReportedSiteSpider(Spider):
             site = spider.sites.setdefault(report.domain, SiteState(report.domain))
             site.report_keys.append(report.key(spider.case_name))
             spider.reported.add(report.domain)
+        spider.platforms |= {r.domain for r in spider.reports if r.platform}   # input column "platform"
         return spider
 
     # ---- requests --------------------------------------------------------------------
@@ -140,7 +141,9 @@ class ReportedSiteSpider(Spider):
                  report_id: str | None, chain: list[dict] | None = None, referer: str | None = None,
                  priority: int = 0) -> Request:
         meta: dict[str, Any] = {"site": site.domain, "mi_depth": depth, "resource": resource,
-                                "report_id": report_id, "chain": chain or []}
+                                "report_id": report_id, "chain": chain or [],
+                                "mi_budget": listing.page_budget(site.domain, self.platforms, self.max_pages,
+                                                                 self.platform_pages)}
         if resource == "script":
             meta["download_maxsize"] = self.max_script_bytes
         if self.proxy:

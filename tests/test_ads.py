@@ -26,9 +26,12 @@ def crawl(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ads")
     truth = build_adweb(tmp / "web", seed=14)
     with FakeWeb(tmp / "web") as web:
-        reports = tmp / "reports.txt"
-        reports.write_text("".join(web.url(d, "/") + "\n" for d in truth["platforms"]))
-        env = cli_env(tmp, **web.env, MERCHINTEL_PLATFORMS=SET)
+        # annonser-a.se is a platform by setting, escort-b.se by the report's platform column,
+        # classified-c.com by its structure (guessed after the crawl)
+        reports = tmp / "reports.csv"
+        reports.write_text("url,report_id,platform\n" + "".join(
+            f"{web.url(d, '/')},R{i},{'1' if d == 'escort-b.se' else ''}\n" for i, d in enumerate(truth["platforms"])))
+        env = cli_env(tmp, **web.env, MERCHINTEL_PLATFORMS="annonser-a.se")
         r = run_cli(["crawl", str(reports), "--db", str(tmp / "m.sqlite"), "--no-enrich", "--format", "json",
                      "--case", "op-ads"], env=env, cwd=tmp)
         assert r.returncode == 0, r.stderr[-2000:]
