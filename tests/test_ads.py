@@ -311,3 +311,11 @@ def test_ad_text_retention(recrawl):
     assert db.execute("SELECT count(*) FROM ads WHERE fingerprint IS NOT NULL").fetchone()[0] == before
     db.conn.commit()
     db.conn.close()
+
+
+def test_phones_since_filters_by_last_seen(crawl):
+    db = str(crawl["tmp"] / "m.sqlite")
+    assert json.loads(invoke(["phones", "--recurring", "--since", "2099-01-01", "--db", db,
+                              "--format", "json"]).stdout) == []
+    assert json.loads(invoke(["phones", "--recurring", "--since", "2000-01-01", "--db", db,
+                              "--format", "json"]).stdout)

@@ -13,6 +13,12 @@ National formats need a region: ``page.region`` (the ccTLD, then ``<html lang>``
 the configured default).  A Swedish ``070-123 45 67`` on a ``.se`` page is ``+46701234567``;
 on a ``.com`` page without ``lang`` or default it is not a phone at all.
 
+Ads write numbers their own way, and these count too: after a label (``Nummer: 070…``,
+``ring/sms 070…``, ``Nr: 070…`` — a bare "nr"/"nummer" labels a phone, "Order nr" an id),
+``0046701234567``, ``070 - 123 45 67``, right after a price (``1500 kr 070-…``), and the
+page region's country code without "+" (``46 70 123 45 67``; unbroken ``46701234567`` only
+right after a contact word such as ``tel/whatsapp``).
+
 Not phones: dates and date ranges (``2024-03-15``, ``15.03.2024``), prices (``1 299 kr``,
 ``€ 1.299,00``), order/invoice/article numbers (``Order #100234987``, ``Art.nr 1234567``),
 long digit runs (EANs, timestamps), digits inside URLs, file names and attributes, and
