@@ -82,6 +82,7 @@ class Ad:
     first_seen: str | None = None
     last_seen: str | None = None
     raw: dict[str, str] = field(default_factory=dict)      # kind:value -> as written
+    run_id: str | None = None                               # run of the page's last fetch
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def collect_ads(db: Any, platforms: Iterable[str] = (), *, case: str | None = No
     if case:
         where += " AND case_name = ?"
         params.append(case)
-    for row in db.execute(f"SELECT url, domain, title, text, first_seen, last_seen FROM [{schema.PAGES}] "
+    for row in db.execute(f"SELECT url, domain, title, text, first_seen, last_seen, run_id FROM [{schema.PAGES}] "
                           f"WHERE {where}", params):
         by_site[row[1]].append(row)
     platforms = frozenset(platforms)
@@ -125,14 +126,14 @@ def collect_ads(db: Any, platforms: Iterable[str] = (), *, case: str | None = No
         if template is None:
             continue
         ads = []
-        for url, _, title, text, first, last in rows:
+        for url, _, title, text, first, last, page_run in rows:
             if ad_id(url) is None or url_template(url) != template:
                 continue
             fields = parse_ad(title, text)
             found = contacts.get(url, {})
             ads.append(Ad(canonical_url(url), domain, sorted(found), (text or "")[:AD_TEXT_CAP], fields.title,
                           ad_id(url), template, how, fields.location, fields.price, fields.fingerprint,
-                          first, last, dict(found)))
+                          first, last, dict(found), page_run))
         out += strip_platform_text(drop_platform_contacts(ads))
     return out
 
@@ -346,7 +347,7 @@ def refresh_ads(db: Any, *, platforms: Iterable[str] = (), case: str | None = No
                 "platform_how": ad.how, "title": ad.title, "location": ad.location, "price": ad.price,
                 "identifiers": schema.dumps(ad.identifiers), "fingerprint": ad.fingerprint,
                 "text": ad.text if text_days > 0 else None, "cluster_id": cluster_of.get(ad.url),
-                "case_name": case, "run_id": run_id, "first_seen": ad.first_seen,
+                "case_name": case, "run_id": ad.run_id or run_id, "first_seen": ad.first_seen,
                 "last_seen": ad.last_seen or now}, now=now)
         db.execute(f"DELETE FROM [{schema.AD_TIES}]")
         db[schema.AD_TIES].insert_all(({
@@ -355,7 +356,8 @@ def refresh_ads(db: Any, *, platforms: Iterable[str] = (), case: str | None = No
             pk="key", replace=True)
         erase_old_texts(db, text_days, now=now)
         if run_id:
-            record_number_events(db, ads, run_id, now)
+            # only the platforms this run crawled, only the ad pages it fetched
+            record_number_events(db, [ad for ad in ads if ad.run_id == run_id], run_id, now)
     return {"ads": len(ads), "ties": len(ties), "clusters": clusters}
 
 
