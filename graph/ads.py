@@ -212,9 +212,9 @@ def minhash_of(grams: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
     return m
 
 
-def estimate(a: MinHash, b: MinHash) -> float:
-    """Estimated Jaccard similarity of two signatures of the same permutations."""
-    return float(np.count_nonzero(a.hashvalues == b.hashvalues)) / len(a.hashvalues)
+def estimate(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two signatures (hash values) of the same permutations."""
+    return float(np.count_nonzero(a == b)) / len(a)
 
 
 def text_ties(ads: list[Ad], threshold: float, *, num_perm: int = NUM_PERM,
@@ -227,7 +227,7 @@ def text_ties(ads: list[Ad], threshold: float, *, num_perm: int = NUM_PERM,
     # Bands tuned against false negatives (weights): candidates are checked by their estimate anyway.
     lsh = MinHashLSH(threshold=min(max(threshold, 0.05), 0.9), num_perm=num_perm, weights=(0.1, 0.9))
     by_print: dict[str, Ad] = {}
-    sigs: dict[str, MinHash] = {}
+    sigs: dict[str, np.ndarray] = {}   # hash values only: a MinHash object costs more
     text_of = {ad.url: ad.text for ad in ads}
     for ad in ads:
         if not ad.text:
@@ -243,14 +243,14 @@ def text_ties(ads: list[Ad], threshold: float, *, num_perm: int = NUM_PERM,
         m = minhash_of(grams, num_perm)
         best, best_j = None, 0.0
         for key in sorted(lsh.query(m))[:MAX_CANDIDATES]:
-            j = estimate(m, sigs[key])
+            j = estimate(m.hashvalues, sigs[key])
             if j >= threshold and (j > best_j or (j == best_j and key < best)):
                 best, best_j = key, j
         if best is not None:
             yield AdTie(best, ad.url, "text", f"{best_j:.2f}", round(best_j, 4),
                         _passage(text_of[best], ad.text, explain))
         lsh.insert(ad.url, m)
-        sigs[ad.url] = m
+        sigs[ad.url] = m.hashvalues
 
 
 def _passage(a: str, b: str, explain: bool) -> str:
