@@ -175,6 +175,23 @@ SETTINGS: tuple[Setting, ...] = (
             _float),
     Setting("stix_identity", "MERCHINTEL_STIX_IDENTITY", "merchintel",
             "Name of the organisation producing STIX bundles (their identity object and created_by_ref)."),
+    # Ads of listing platforms (issue 14).
+    Setting("platforms", "MERCHINTEL_PLATFORMS", None,
+            "Comma-separated registered domains crawled as listing platforms (their ad pages become `ad` "
+            "rows); a report row's `platform` column marks one per case; others are guessed from their structure."),
+    Setting("platform_pages", "MERCHINTEL_PLATFORM_PAGES", 5000,
+            "Page budget of one listing platform's crawl (instead of MERCHINTEL_MAX_PAGES); listing pages' "
+            "pagination is followed without spending link depth.", _int),
+    Setting("ad_similarity", "MERCHINTEL_AD_SIMILARITY", 0.35,
+            "Estimated Jaccard similarity of word 5-shingles (MinHash + LSH) at which two ad texts count "
+            "as written from one template.", _float),
+    Setting("ad_text_days", "MERCHINTEL_AD_TEXT_DAYS", 180,
+            "Days an ad's text is kept after the ad was last seen; older texts are erased (the ad row, "
+            "its numbers and fingerprint stay). 0 keeps no ad text.", _int),
+    Setting("ad_alert_ads", "MERCHINTEL_AD_ALERT_ADS", 10,
+            "Alert when one number is on this many ads.", _int),
+    Setting("ad_alert_platforms", "MERCHINTEL_AD_ALERT_PLATFORMS", 2,
+            "Alert when one number is on ads of this many platforms.", _int),
     Setting("tlp", "MERCHINTEL_TLP", "amber",
             "TLP 2.0 marking of STIX bundles: clear, green, amber, amber+strict or red.", _tlp),
 )

@@ -38,7 +38,7 @@ from crawler.domains import registered_domain
 from crawler.errors import InputError
 from crawler.schema import row_key
 
-CSV_FIELDS = ("url", "report_id", "reported_at", "source", "referrer")
+CSV_FIELDS = ("url", "report_id", "reported_at", "source", "referrer", "platform")
 DEFAULT_MAX_LINE_BYTES = default("max_line_bytes")
 # Invisible letters (Hangul fillers, braille blank…) that are not format characters (Cf)
 _INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180e\u2800\u17b4\u17b5")
@@ -56,6 +56,7 @@ class Report:
     reported_at: str | None = None
     source: str | None = None
     referrer: str | None = None
+    platform: bool = False   # the reporter marks the site a listing platform (column ``platform``: 1/yes)
 
     @property
     def domain(self) -> str:
@@ -274,7 +275,8 @@ def _parse_csv(items: Iterable[Line], input_name: str, sample: str, reports: lis
             referrer = None
         reports.append(Report(url=url, line_no=no, report_id=data.get("report_id") or None,
                               reported_at=data.get("reported_at") or None,
-                              source=data.get("source") or None, referrer=referrer))
+                              source=data.get("source") or None, referrer=referrer,
+                              platform=data.get("platform", "").lower() in ("1", "yes", "true", "platform")))
 
 
 def read_input(source: str, stdin: TextIO | None = None, *, max_line_bytes: int | None = None

@@ -25,6 +25,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler import settings as crawl_settings
 from crawler.config import default
+from crawler.platforms import page_budget, platform_domains
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from crawler.transport import headers_refused
 
@@ -55,11 +56,15 @@ class SiteBudgetMiddleware:
         self.used: Counter[str] = Counter()
         self.started: dict[str, float] = {}
         self.timed_out: set[str] = set()
+        self.platforms: frozenset[str] = frozenset()
+        self.platform_pages = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
         mw = cls(s.getint("MERCHINTEL_MAX_PAGES", default("max_pages")), s.getfloat("MERCHINTEL_SITE_SECONDS", default("site_seconds")))
+        mw.platforms = platform_domains(s.get("MERCHINTEL_PLATFORMS"))
+        mw.platform_pages = s.getint("MERCHINTEL_PLATFORM_PAGES", default("platform_pages"))
         crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
         return mw
 
@@ -99,8 +104,11 @@ class SiteBudgetMiddleware:
             # a slow drip cannot hold the site past its budget either
             timeout = request.meta.get("download_timeout")
             request.meta["download_timeout"] = min(timeout, left) if timeout else left
-        if self.used[site] >= self.max_pages:
-            raise BudgetExhausted(f"page budget of {self.max_pages} spent for {site}")
+        # the spider names each request's site budget (a report may mark its site a platform)
+        budget = request.meta.get("mi_budget") or page_budget(site, self.platforms, self.max_pages,
+                                                              self.platform_pages)
+        if self.used[site] >= budget:
+            raise BudgetExhausted(f"page budget of {budget} spent for {site}")
         self.used[site] += 1
         return None
 

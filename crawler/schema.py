@@ -109,6 +109,7 @@ TABLES: list[Table] = [
         C("first_seen", str, "First time this report was read."),
         C("last_seen", str, "Last time this report was read."),
         C("run_id", str, "Last run that read it."),
+        C("platform", int, "1 when the report marks the site a listing platform (input column platform)."),
     ), pk="key", indexes=(("domain",), ("case_name",))),
     Table(SITES, "One row per registered domain ever crawled.", (
         C("domain", str, "Registered domain (eTLD+1), e.g. shop-a.se."),
@@ -381,7 +382,8 @@ TABLES += [
         C("jitter", float, "Random extra delay as a fraction of the interval (0.1 = up to 10%)."),
         C("updated_at", str, "When it was set (UTC)."),
     ), pk="case_name"),
-    Table(ALERTS, "Alerts raised (domain_hop, payment_change, site_down, site_back, new_domain_in_cluster), once each.", (
+    Table(ALERTS, "Alerts raised (domain_hop, payment_change, site_down, site_back, new_domain_in_cluster, "
+                  "ad_number, ad_text), once each.", (
         C("key", str, "Deduplication key: row_key(kind, from, to, …); an alert with a stored key is not raised again."),
         C("kind", str, "domain_hop, payment_change, site_down, site_back, new_domain_in_cluster."),
         C("type", str, "domain_hop: redirect, moved_notice, reappeared, mirror; site_down: the status; "
@@ -466,6 +468,54 @@ TABLES += [
         C("bytes", int, "Bytes written."),
         C("records", int, "Records or rows written, where the writer counts them."),
     ), pk="id", indexes=(("at",),)),
+]
+
+# ---------------------------------------------------------------------------------------
+# Ads of listing platforms (issue 14): graph/ads.py writes them.
+# ---------------------------------------------------------------------------------------
+ADS = "ads"
+AD_TIES = "ad_ties"
+AD_NUMBER_EVENTS = "ad_number_events"
+
+TABLES += [
+    Table(ADS, "One row per ad page of a listing platform, keyed by its canonical URL.", (
+        C("url", str, "Canonical URL of the ad (no fragment, no tracking parameters)."),
+        C("domain", str, "Registered domain of the platform."),
+        C("ad_id", str, "The platform's ad id when the URL carries one."),
+        C("template", str, "URL template of the platform's ad pages, e.g. /annons/{id}."),
+        C("platform_how", str, "setting (MERCHINTEL_PLATFORMS or the report's platform column) or guessed."),
+        C("title", str, "Title of the ad page."),
+        C("location", str, "Location as the ad writes it (Ort:, City:…)."),
+        C("price", str, "Price text as the ad writes it."),
+        C("identifiers", str, "JSON sorted list of kind:value on the ad (phones, messengers, e-mails), "
+                              "the platform's own contacts left out."),
+        C("fingerprint", str, "16-hex hash of the normalised ad text."),
+        C("text", str, "Ad text (visible text, capped); erased MERCHINTEL_AD_TEXT_DAYS after last seen."),
+        C("cluster_id", str, "Ad cluster (likely organiser) at the last computation: A-<10 hex>."),
+        C("case_name", str, "Case of the last crawl that saw it."),
+        C("run_id", str, "Run of the last crawl that saw it."),
+        C("first_seen", str, "First crawl that saw the ad (UTC)."),
+        C("last_seen", str, "Last crawl that saw the ad (UTC)."),
+    ), pk="url", indexes=(("domain",), ("cluster_id",), ("fingerprint",))),
+    Table(AD_TIES, "Why two ads are tied: a shared contact or a near-duplicate text.", (
+        C("key", str, "row_key(a, b, kind, value)."),
+        C("a", str, "ads.url."),
+        C("b", str, "ads.url."),
+        C("kind", str, "Identifier kind (phone, whatsapp, email…) or text."),
+        C("value", str, "The shared value; for text the estimated similarity."),
+        C("weight", float, "Weight of the tie (0..1): kind weight times rarity over ads; text: the similarity."),
+        C("evidence", str, "The shared value as written, or the shared passage of the two texts."),
+        C("computed_at", str, "When it was computed (UTC)."),
+    ), pk="key", indexes=(("a",), ("b",))),
+    Table(AD_NUMBER_EVENTS, "Per crawl of a platform: numbers new, returned after an absence, or vanished.", (
+        C("key", str, "row_key(domain, run_id, value)."),
+        C("domain", str, "Platform."),
+        C("run_id", str, "Crawl run."),
+        C("value", str, "kind:value of the number or handle."),
+        C("event", str, "new, returned or vanished."),
+        C("ads", int, "Ads of the platform carrying it in that crawl (0 when vanished)."),
+        C("at", str, "UTC time of the crawl."),
+    ), pk="key", indexes=(("domain", "run_id"), ("value",))),
 ]
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -144,6 +144,8 @@ def build_settings(cfg: Any, **extra: Any) -> dict[str, Any]:
         "MERCHINTEL_CASE": cfg.case,
         "MERCHINTEL_DEPTH": int(cfg.depth),
         "MERCHINTEL_MAX_PAGES": int(cfg.max_pages),
+        "MERCHINTEL_PLATFORMS": cfg.get("platforms"),
+        "MERCHINTEL_PLATFORM_PAGES": int(cfg.get("platform_pages") or 0),
         "MERCHINTEL_MAX_SCRIPT_BYTES": int(cfg.max_script_bytes),
         "MERCHINTEL_TEXT_CAP": int(cfg.text_cap),
         "MERCHINTEL_CAPTURES": bool(cfg.get("captures")),

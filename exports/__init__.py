@@ -29,16 +29,16 @@ FORMATS: dict[str, ModuleType] = {"json": node_link, "gexf": gexf, "graphml": gr
 def export(db: Any, fmt: str, out: str | Path, *, case: str | None = None, cluster: str | None = None,
            since: str | None = None, min_score: float | None = None,
            pseudonymize: str | bytes | None = None, stix_identity: str | None = None,
-           tlp: str | None = None, created: str | None = None) -> dict[str, Any]:
+           tlp: str | None = None, created: str | None = None, ad_text: bool = False) -> dict[str, Any]:
     """Write the (filtered) graph to ``out`` in ``fmt``; returns counts.
 
     stix_identity / tlp: the producing organisation and the TLP 2.0 level of a STIX bundle
     (settings MERCHINTEL_STIX_IDENTITY, MERCHINTEL_TLP); created: the export's time (ISO UTC)
-    shown in the HTML case file."""
+    shown in the HTML case file; ad_text: ad titles and texts go out too (never with pseudonymize)."""
     module = FORMATS[fmt]
     with no_gc():
         src = GraphSource(db, case=case, since=since, cluster=cluster, min_score=min_score,
-                          pseudonymize=pseudonymize)
+                          pseudonymize=pseudonymize, ad_text=ad_text)
         src.stix_identity, src.tlp = stix_identity, tlp
         src.created = created or now_iso()
         return module.write(src, out)

@@ -74,6 +74,7 @@ th {{ background: #f2f2f2; }} code {{ word-break: break-all; }}
 </div></div>
 <div id="alerts"><h2>Alerts</h2>{alert_table}</div>
 <div id="clusters"><h2>Clusters</h2>{cluster_tables}</div>
+<div id="ads"><h2>Ads by platform</h2>{ad_tables}</div>
 <script type="application/json" id="merchintel-data">{data}</script>
 <script>{library}</script>
 <script>
@@ -166,11 +167,41 @@ def _cluster_tables(clusters: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def _ad_tables(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> str:
+    """Ads grouped under their platform: location, price, ad cluster, contacts, first/last seen."""
+    ads = [n for n in nodes if n.get("kind") == "ad"]
+    if not ads:
+        return '<p class="muted">No ads in this export.</p>'
+    contacts: dict[str, list[str]] = {}
+    for ed in edges:
+        if ed.get("kind") == "on_ad":
+            contacts.setdefault(ed["source"], []).append(ed["target"])
+    e = html.escape
+    by_platform: dict[str, list[dict[str, Any]]] = {}
+    for n in ads:
+        by_platform.setdefault(n.get("platform", ""), []).append(n)
+    parts = []
+    for platform, group in sorted(by_platform.items()):
+        rows = "".join(
+            f'<tr><td><a href="#" data-node="{e(n["id"])}">{e(n.get("label") or n["id"])}</a></td>'
+            f"<td>{e(n.get('location') or '')}</td><td>{e(n.get('price') or '')}</td>"
+            f"<td>{e(n.get('ad_cluster') or '')}</td><td>{e(', '.join(contacts.get(n['id'], [])))}</td>"
+            f"<td>{e(n.get('first_seen') or '')}</td><td>{e(n.get('last_seen') or '')}</td></tr>"
+            for n in sorted(group, key=lambda n: (n.get("ad_cluster") or "~", n["id"])))
+        parts.append(f'<h3 id="ads-{e(platform)}">{e(platform)} <span class="muted">— {len(group)} ads</span></h3>'
+                     "<table><tr><th>ad</th><th>location</th><th>price</th><th>ad cluster</th><th>contacts</th>"
+                     f"<th>first seen</th><th>last seen</th></tr>{rows}</table>")
+    return "".join(parts)
+
+
 def _alerts(src, domains: set[str]) -> list[dict[str, Any]]:
     """Stored alerts about the exported sites, oldest first."""
     if not table_exists(src.db, "alerts"):
         return []
-    return [a for a in list_alerts(src.db) if a["from"] in domains or a["to"] in domains]
+    # ad alerts quote ad URLs and numbers: left out of a pseudonymised page
+    hide_ads = bool(getattr(src, "key", None))
+    return [a for a in list_alerts(src.db) if (a["from"] in domains or a["to"] in domains)
+            and not (hide_ads and a["kind"] in ("ad_number", "ad_text"))]
 
 
 def _evidence_text(ev: dict[str, Any]) -> str:
@@ -226,6 +257,7 @@ def write(src, out: str | Path, title: str | None = None) -> dict[str, int]:
                        created=html.escape(getattr(src, "created", None) or ""),
                        alert_table=_alert_table(alerts),
                        cluster_tables=_cluster_tables(clusters),
+                       ad_tables=_ad_tables(nodes, edges),
                        data=_script_json({"nodes": nodes, "edges": edges}),
                        library=library_js().replace("</script", "<\\/script"))
     path.write_text(page, encoding="utf-8")

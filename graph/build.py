@@ -13,6 +13,9 @@ Edges:
                              only at or above ``min_score`` (default: the link threshold);
                              kind ``redirect`` / ``moved_to`` when one site leads to the other
                              (graph/ties.py): ``direction``, ``via``, page URLs as evidence
+    ad:<canonical URL>       an ad of a listing platform, with its edges (platform — ad, ad —
+                             contact, ad — ad ties, platforms spanned by one ad cluster):
+                             graph/ad_graph.py
 Domain nodes carry the site's facts (status, final domain, IPs, ASNs with names, hosting
 countries, registrar, creation date, report ids and sources); IP and AS nodes are labelled
 with the AS name and country.
@@ -33,6 +36,7 @@ from crawler.errors import ExportError
 from crawler.kinds import kind as kind_row
 from crawler.schema import CASE_SITES, OBSERVATIONS, SITES, table_exists
 from enrich.facts import all_site_facts, ip_labels
+from graph.ad_graph import AdGraph
 from graph.clusters import compute_clusters, no_gc
 from graph.links import all_links
 from graph.pseudonymize import pseudonym
@@ -53,7 +57,7 @@ class GraphSource:
 
     def __init__(self, db: Any, *, case: str | None = None, since: str | None = None,
                  cluster: str | None = None, min_score: float | None = None,
-                 pseudonymize: str | bytes | None = None, links: bool = True) -> None:
+                 pseudonymize: str | bytes | None = None, links: bool = True, ad_text: bool = False) -> None:
         self.db = db
         self.case, self.cluster = case, cluster
         self.since = since
@@ -79,6 +83,7 @@ class GraphSource:
             scope = members if scope is None else scope & members
         self.scope = scope
         self._kinds: dict[str, Any] = {}
+        self.ads = AdGraph(db, in_scope=self._in, shown=self.shown, key=pseudonymize, with_text=ad_text)
 
     # -- helpers -------------------------------------------------------------------------
     def _kind(self, kind: str):
@@ -250,6 +255,21 @@ class GraphSource:
             nid = f"{kind}:{shown}"
             ids[nid] = nid
             yield nid, _clean(attrs)
+        yield from self._ad_nodes(ids)
+
+    def _ad_nodes(self, ids: dict[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Ad nodes (graph/ad_graph.py), and the contacts on them the filters left out."""
+        for nid, attrs in self.ads.nodes():
+            ids[nid] = nid
+            yield nid, attrs
+        for kind, value in sorted(set(self.ads.values())):
+            nid = self.node_id(kind, value)
+            if nid not in ids:
+                ids[nid] = nid
+                k = self._kind(kind)
+                shown = self.shown(kind, value)
+                yield nid, _clean({"kind": kind, "value": shown, "label": shown, "group": "identifier",
+                                   "family": k.family, "strength": k.strength, "personal": bool(k.personal)})
 
     def edges(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Call after nodes() has been consumed."""
@@ -279,13 +299,18 @@ class GraphSource:
             if last:
                 attrs["last_seen"] = same.setdefault(last, last)
             if urls:
-                attrs["evidence"] = urls[:EVIDENCE_PER_EDGE]
+                attrs["evidence"] = self.ads.hide(urls[:EVIDENCE_PER_EDGE]) if self.key else urls[:EVIDENCE_PER_EDGE]
                 attrs["evidence_count"] = count
             if sources:
                 attrs["sources"] = same.setdefault(sources, sources)
             u = "domain:" + dom
             v = node_id(kind, value)
             yield ids.setdefault(u, u), ids.setdefault(v, v), attrs
+        ad_edges = list(self.ads.edges())
+        ad_pairs = {frozenset((u, v)): attrs for u, v, attrs in ad_edges if attrs["kind"] == "ad_cluster"}
+        for u, v, attrs in ad_edges:
+            if attrs["kind"] != "ad_cluster":
+                yield u, v, attrs
         for a, b, score, link in self.link_edges():
             shared = [f"{s.kind}:{self.shown(s.kind, s.value)}"
                       for s in sorted(link.shared, key=lambda s: (-s.weight, s.kind, s.value))]
@@ -304,7 +329,13 @@ class GraphSource:
                              direction=f"{ties[0].a} -> {ties[0].b}",
                              via=sorted({v for t in ties for v in t.via}) or None,
                              evidence=urls + shared, evidence_count=len(urls) + len(shared))
+            spans = ad_pairs.pop(frozenset((f"domain:{a}", f"domain:{b}")), None)
+            if spans:   # platforms already linked: the edge also names the ad clusters spanning both
+                attrs["ad_clusters"] = spans["evidence"]
             yield f"domain:{a}", f"domain:{b}", _clean(attrs)
+        for pair, attrs in sorted(ad_pairs.items(), key=lambda kv: sorted(kv[0])):
+            u, v = sorted(pair)
+            yield u, v, attrs
 
 
 def _flush(dom: str | None, acc: dict[tuple[str, str], list]) -> Iterator[tuple]:

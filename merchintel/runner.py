@@ -53,13 +53,13 @@ def prepare_run(cfg: Config, input_name: str, reports: list[Report], problems: l
             for r in todo:
                 db.conn.execute(
                     f"INSERT INTO [{REPORTS}] (key, url, report_id, case_name, reported_at, source, referrer, "
-                    f"domain, input_name, line_no, first_seen, last_seen, run_id) "
-                    f"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
+                    f"domain, input_name, line_no, first_seen, last_seen, run_id, platform) "
+                    f"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
                     f"reported_at=excluded.reported_at, source=excluded.source, referrer=excluded.referrer, "
                     f"input_name=excluded.input_name, line_no=excluded.line_no, last_seen=excluded.last_seen, "
-                    f"run_id=excluded.run_id",
+                    f"run_id=excluded.run_id, platform=excluded.platform",
                     [r.key(case), r.url, r.report_id, case, r.reported_at, r.source, r.referrer, r.domain,
-                     input_name, r.line_no, now, now, run_id])
+                     input_name, r.line_no, now, now, run_id, int(r.platform)])
             for p in problems:
                 db.conn.execute(
                     f"INSERT OR REPLACE INTO [{ERRORS}] (key, url, domain, stage, kind, reason, at, run_id, "

@@ -41,6 +41,7 @@ from crawler.extractors.links import link_bonus
 from crawler.failures import classify_failure
 from crawler.inputs import Report, read_input
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from spiders import listing
 from spiders.hops import MAX_REFRESH_HOPS, client_hops, http_chain, sent_on_from
 from spiders.replay import carrier_pages
 from spiders.responses import cookie_names, header, page_kind, response_text
@@ -68,6 +69,8 @@ class ReportedSiteSpider(Spider):
         self.analyzer: AnalysisWorker | None = None   # the page-analysis worker process, if any
         self.max_pages = 50
         self.site_seconds = 0.0
+        self.platforms: frozenset[str] = frozenset()
+        self.platform_pages = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportedSiteSpider:
@@ -78,6 +81,8 @@ class ReportedSiteSpider(Spider):
         spider.max_depth = s.getint("MERCHINTEL_DEPTH", default("depth"))
         spider.max_pages = s.getint("MERCHINTEL_MAX_PAGES", default("max_pages"))
         spider.site_seconds = s.getfloat("MERCHINTEL_SITE_SECONDS", default("site_seconds"))
+        spider.platforms = listing.platform_domains(s.get("MERCHINTEL_PLATFORMS"))
+        spider.platform_pages = s.getint("MERCHINTEL_PLATFORM_PAGES", default("platform_pages"))
         spider.max_script_bytes = s.getint("MERCHINTEL_MAX_SCRIPT_BYTES", default("max_script_bytes"))
         spider.text_cap = s.getint("MERCHINTEL_TEXT_CAP", default("text_cap"))
         spider.captures = s.getbool("MERCHINTEL_CAPTURES", default("captures"))
@@ -94,6 +99,7 @@ class ReportedSiteSpider(Spider):
             site = spider.sites.setdefault(report.domain, SiteState(report.domain))
             site.report_keys.append(report.key(spider.case_name))
             spider.reported.add(report.domain)
+        spider.platforms |= {r.domain for r in spider.reports if r.platform}   # input column "platform"
         return spider
 
     # ---- requests --------------------------------------------------------------------
@@ -109,7 +115,9 @@ class ReportedSiteSpider(Spider):
                  report_id: str | None, chain: list[dict] | None = None, referer: str | None = None,
                  priority: int = 0) -> Request:
         meta: dict[str, Any] = {"site": site.domain, "mi_depth": depth, "resource": resource,
-                                "report_id": report_id, "chain": chain or []}
+                                "report_id": report_id, "chain": chain or [],
+                                "mi_budget": listing.page_budget(site.domain, self.platforms, self.max_pages,
+                                                                 self.platform_pages)}
         if resource == "script":
             meta["download_maxsize"] = self.max_script_bytes
         if self.proxy:
@@ -149,7 +157,8 @@ class ReportedSiteSpider(Spider):
 
     def _budget_left(self, site: SiteState) -> int:
         """Requests the site may still get: its page budget, none once its time budget is spent."""
-        return site.budget_left(self.max_pages, self.site_seconds)
+        return site.budget_left(listing.page_budget(site.domain, self.platforms, self.max_pages, self.platform_pages),
+                                self.site_seconds)
 
     def _priority(self, url: str, depth: int, bonus: int | None = None) -> int:
         """Shallower first; a contact/payment-like link (``link_bonus``) first within a depth."""
@@ -273,7 +282,9 @@ class ReportedSiteSpider(Spider):
                       if src_domain == final_domain and url_key(src) not in site.seen]
         if depth < self.max_depth:
             # media-looking URLs were left out by analyze_page
-            candidates += [(self._priority(url, depth + 1, bonus), url, "page") for url, domain, bonus in links
+            platform = site.domain in self.platforms
+            candidates += [(self._priority(url, listing.link_depth(url, depth, platform), bonus), url, "page")
+                           for url, domain, bonus in links
                            if domain == final_domain and url not in site.seen]
         # Ranked here, not only in the scheduler: the engine starts downloads while a
         # callback's output is still being enqueued, so the order of the output counts.
@@ -285,7 +296,8 @@ class ReportedSiteSpider(Spider):
                 continue
             taken.add(url)
             site.seen.add(url)
-            out.append(self._request(url, site, depth=depth + (resource == "page"), resource=resource,
+            out.append(self._request(url, site, depth=depth if resource != "page" else
+                                     listing.link_depth(url, depth, site.domain in self.platforms), resource=resource,
                                      report_id=report_id, referer=response.url, priority=priority))
         return out
 

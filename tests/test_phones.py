@@ -92,6 +92,63 @@ NOT_PHONES = [
 ]
 
 
+# Numbers as ads write them: national and international forms, split by a label.
+AD_FORMS = [
+    ("Nummer: 070 123 45 67", "+46701234567"),
+    ("Nummer:0701234567", "+46701234567"),
+    ("Nr: 070-123 45 67", "+46701234567"),
+    ("ring/sms 0701234567", "+46701234567"),
+    ("Ring/sms: 070-123 45 67", "+46701234567"),
+    ("tel/whatsapp +46701234567", "+46701234567"),
+    ("tel/whatsapp 46701234567", "+46701234567"),
+    ("whatsapp: 46 70 123 45 67", "+46701234567"),
+    ("46 70 123 45 67", "+46701234567"),
+    ("46-70-123 45 67", "+46701234567"),
+    ("+46 70 123 45 67", "+46701234567"),
+    ("+46 (0) 70 123 45 67", "+46701234567"),
+    ("+46.70.123.45.67", "+46701234567"),
+    ("0046 70 123 45 67", "+46701234567"),
+    ("0046701234567", "+46701234567"),
+    ("0046-70-1234567", "+46701234567"),
+    ("070-123 45 67", "+46701234567"),
+    ("070 123 45 67", "+46701234567"),
+    ("070.123.45.67", "+46701234567"),
+    ("070 12 34 567", "+46701234567"),
+    ("sms 070 - 123 45 67", "+46701234567"),
+    ("Pris 1500 kr 070-1234567", "+46701234567"),
+    ("1500:- ring 0701234567", "+46701234567"),
+    ("(sms) 0701234567", "+46701234567"),
+]
+
+
+@pytest.mark.parametrize("text,expected", AD_FORMS)
+def test_ad_forms(text, expected):
+    assert values(f"<p>{text}</p>", "https://annonser.se/") == [expected]
+    # a .com platform with the region given by the case's default region
+    assert values(f"<div>{text}</div>", "https://ads.com/", default="SE") == [expected]
+
+
+AD_DECOYS = [
+    ("Annons-ID: 70123456", "ad id"),
+    ("Annonsnr 0701234567", "ad number that is a valid number"),
+    ("Ad no. 0701234567", "ad number after an id word"),
+    ("46701234567", "unbroken country-code run without a contact word"),
+    ("Pris: 2 000 kr/h", "price"),
+    ("1 500 kr · 2 500 kr", "prices"),
+    ("Publicerad 2026-11-03 14:22", "date and time"),
+    ("123 45 Stockholm", "postcode"),
+    ("Postnummer 11122", "postcode, labelled"),
+    ("Order #46701234567", "order number"),
+    ("Ordernummer 46 70 123 45 67", "order number in phone shape"),
+    ("Visningar: 4670123", "view counter"),
+]
+
+
+@pytest.mark.parametrize("text,why", AD_DECOYS)
+def test_ad_decoys(text, why):
+    assert values(f"<p>{text}</p>", "https://annonser.se/") == [], why
+
+
 @pytest.mark.parametrize("html,url,why", NOT_PHONES)
 def test_not_phones(html, url, why):
     assert values(html, url) == [], why

@@ -13,6 +13,12 @@ National formats need a region: ``page.region`` (the ccTLD, then ``<html lang>``
 the configured default).  A Swedish ``070-123 45 67`` on a ``.se`` page is ``+46701234567``;
 on a ``.com`` page without ``lang`` or default it is not a phone at all.
 
+Ads write numbers their own way, and these count too: after a label (``Nummer: 070…``,
+``ring/sms 070…``, ``Nr: 070…`` — a bare "nr"/"nummer" labels a phone, "Order nr" an id),
+``0046701234567``, ``070 - 123 45 67``, right after a price (``1500 kr 070-…``), and the
+page region's country code without "+" (``46 70 123 45 67``; unbroken ``46701234567`` only
+right after a contact word such as ``tel/whatsapp``).
+
 Not phones: dates and date ranges (``2024-03-15``, ``15.03.2024``), prices (``1 299 kr``,
 ``€ 1.299,00``), order/invoice/article numbers (``Order #100234987``, ``Art.nr 1234567``),
 long digit runs (EANs, timestamps), digits inside URLs, file names and attributes, and
@@ -57,12 +63,12 @@ _CAND_RE = re.compile(
     # Starts with a plain \d so re's fast first-character scan applies; the lookbehind then
     # looks at the character before that digit, and the lookaheads are written relative to it.
     r"\d(?<![\w/=_#%@&.,\-\\|*$€£¥₽№<]\d)"
-    r"(?!\d{12}"                                                  # 13+ digit runs
+    r"(?!(?!(?<=0)0[1-9])\d{12}"                                    # 13+ digit runs (not 00+CC…)
     r"|(?<=1)9\d\d[-./](?:0?[1-9]|1[0-2])[-./]"                   # 19yy-mm-
     r"|(?<=2)0\d\d[-./](?:0?[1-9]|1[0-2])[-./]"                   # 20yy-mm-
     r"|\d?[-./]\d{1,2}[-./](?:19|20)\d\d(?!\d))"                  # dd.mm.yyyy
     r"(?:(?<=\+\d)|(?<=[08])|(?!\d{6,14}(?!" + _SEP_RE + r"{0,2}\d)))"  # unbroken: + or 0/8 first
-    r"(?:" + _SEP_RE + r"{0,2}\d){6,40}+"
+    r"(?:" + _SEP_RE + r"{0,3}\d){6,40}+"
     r"(?![\w/=_@%\\|*>]|[.,]\w)")
 # "+CC …" anywhere (scripts, JSON): the literal "+" keeps the scan fast.
 _INTL_RE = re.compile(r"\+\d[\d\-. ()\xa0]{6,22}\d")
@@ -76,12 +82,16 @@ _DATE_RE = re.compile(
 _ID_WORDS = frozenset(
     "order ordernr ordernummer order-nr bestellnummer bestellnr invoice faktura fakturanr "
     "fakturanummer ocr sku ean gtin isbn upc art.nr artnr art.-nr artikelnr artikelnummer "
-    "artikel item product produkt org.nr orgnr org.-nr organisationsnummer vat moms momsreg "
+    "artikel item product produkt annons annonsnr annons-id objekt objektnr listing ad org.nr orgnr org.-nr organisationsnummer vat moms momsreg "
     "momsregnr personnummer kundnummer kundnr customer ref ref. reference id nr no no. num "
     "number nummer kod code pin postnr zip inn ogrn kpp заказ заказа счет счёт артикул инн "
     "огрн kr kr. sek eur usd gbp nok dkk pln rub руб".split())
-# A generic "nr"/"no" is fine after a phone word: "Tel. nr 070…", "Tel No: 020…".
-_GENERIC_ID_WORDS = frozenset("nr no no. num number nummer id".split())
+# A generic "nr"/"no"/"nummer" is an id only after an id word ("Order no", "Ref nr"); alone
+# or after a phone word ("Nummer: 070…", "Tel. nr 070…") it labels a phone, as ads write it.
+_GENERIC_ID_WORDS = frozenset("nr no no. num number nummer".split())
+# Currency words end a price ("1500 kr 070-…"); they label an amount only when no number
+# stands before them ("kr 1 299").
+_CURRENCY_WORDS = frozenset("kr kr. sek eur usd gbp nok dkk pln rub руб".split())
 _PHONE_WORDS = frozenset(
     "tel tfn telefon telephone phone mobile mob mobil fax cell тел телефон whatsapp signal".split())
 _ID_MARKS = ("#", "№", "€", "$", "£", "¥", "₽")
@@ -93,6 +103,10 @@ _PRICE_AFTER_RE = re.compile(
 # a decimal or a thousands group, an id ("#", "№"), an amount.
 _BAD_BEFORE = frozenset("/=_#%@&.,-\\|*$€£¥₽№<")
 _BAD_AFTER = frozenset("/=_@%\\|*>")
+# A contact word right before a number: "tel/whatsapp 4670…", "ring/sms: 4670…", "Nummer: 4670…".
+_CONTACT_BEFORE_RE = re.compile(
+    r"(?:tel|tfn|telefon|phone|mobil|mobile|ring|sms|whatsapp|signal|telegram|nummer|nr|call|text)"
+    r"\W{0,3}$", re.IGNORECASE)
 _TEL_RE = re.compile(r"(?:tel|callto):([^\"'<>]{3,60})")
 _TEL_HREF_BEFORE_RE = re.compile(r"href\s*=\s*[\"']?\s*$")
 _JSONLD_TEL_RE = re.compile(r"\"telephone\"\s*:\s*\"([^\"]{5,40})\"")
@@ -151,7 +165,9 @@ def _labelled_id(before: str) -> bool:
     last = words[-1].lstrip("(\"'")
     if last not in _ID_WORDS:
         return False
-    if last in _GENERIC_ID_WORDS and len(words) > 1 and words[-2].rstrip(":.") in _PHONE_WORDS:
+    if last in _GENERIC_ID_WORDS:
+        return len(words) > 1 and words[-2].rstrip(":.") in _ID_WORDS
+    if last in _CURRENCY_WORDS and len(words) > 1 and any(c.isdigit() for c in words[-2]):
         return False
     return True
 
@@ -180,7 +196,7 @@ def _plausible(cand: str, before: str, after: str, region: str | None) -> bool:
     international = body.startswith("+") or body.startswith("00")
     runs = _DIGIT_RUN_RE.findall(cand)
     longest = max(len(r) for r in runs)
-    if longest > 15 or (longest >= 13 and not body.startswith("+")):
+    if longest > 15 or (longest >= 13 and not body.startswith(("+", "00"))):
         return False  # EANs, timestamps, card-like runs
     if international:
         return True
@@ -209,6 +225,41 @@ def _scan_visible(vt: str, region: str | None) -> Iterator[tuple[int, int, str]]
             continue
         for a, b, value in _match_window(cand, region):
             yield start + a, start + b, value
+
+
+@lru_cache(maxsize=256)
+def _bare_cc_re(region: str) -> re.Pattern[str] | None:
+    """The region's country code written without "+"/"00" ("46 70 123 45 67"), as ads do."""
+    cc = phonenumbers.country_code_for_region(region)
+    if not cc:
+        return None
+    return re.compile(
+        str(cc) + r"(?<![\w+/=_#%@&.,\-\\|*$€£¥₽№<]" + str(cc) + r")"
+        r"(" + _SEP_RE + r"{0,2}(?:\(0\)" + _SEP_RE + r"?)?)[1-9](?:" + _SEP_RE + r"{0,2}\d){5,12}+"
+        r"(?![\w/=_@%\\|*>]|[.,]\w)")
+
+
+def _scan_bare_cc(vt: str, region: str | None) -> Iterator[tuple[int, int, str]]:
+    """Numbers written with the page region's country code but no "+" ("46 70 123 45 67",
+    "tel/whatsapp 46701234567").  Unbroken ones only right after a phone or contact word:
+    an 11-digit run starting 46 is an id as often as a phone."""
+    if not region:
+        return
+    pattern = _bare_cc_re(region)
+    if pattern is None:
+        return
+    for m in pattern.finditer(vt):
+        start, end = m.span()
+        cand = m.group()
+        before = vt[max(0, start - 40):start]
+        after = vt[end:end + 8]
+        if _PRICE_AFTER_RE.match(after) or _labelled_id(before) or _DATE_RE.search(cand):
+            continue
+        if not m.group(1) and not _CONTACT_BEFORE_RE.search(before):
+            continue
+        value = e164("+" + cand.replace("(0)", ""))
+        if value and phonenumbers.region_code_for_number(phonenumbers.parse(value)) == region:
+            yield start, end, value
 
 
 def _scan_intl(text: str, lower: str, in_script: bool) -> Iterator[tuple[int, int, str]]:
@@ -288,6 +339,10 @@ def _extract(page: Page) -> Iterator[Identifier]:
     if ctype in ("html", "text"):
         vt = page.visible_text
         for a, b, v in _scan_visible(vt, region):
+            ident = emit(v, vt, a, b)
+            if ident:
+                yield ident
+        for a, b, v in _scan_bare_cc(vt, region):
             ident = emit(v, vt, a, b)
             if ident:
                 yield ident

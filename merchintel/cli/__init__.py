@@ -11,6 +11,7 @@ small command do not pay for Scrapy, Twisted, Redis or networkx:
     merchintel/cli/alerts.py    schedule, run-due, watch, history, alerts
     merchintel/cli/browse.py    browse (Datasette)
     merchintel/cli/evidence.py  evidence, verify, purge
+    merchintel/cli/ads.py       ads, phones
 
 Results go to stdout (so ``--format json`` output can be piped); progress, logs and
 errors go to stderr.  Known errors (``crawler.errors.MerchintelError``) become one line
@@ -31,6 +32,8 @@ from crawler.errors import MerchintelError
 # command gets a row here (else it never loads); tests/test_cli_lazy.py checks the rows
 # against the commands themselves.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "ads": ("ads", "List ad clusters of listing platforms: ads tied by a shared number or handle, or written from "
+                   "one text."),
     "alerts": ("alerts", "List raised alerts: domain hops, payment changes, sites down/back, new domains in a cluster."),
     "browse": ("browse", "Open the database in Datasette (read-only, on 127.0.0.1), with every table and column "
                          "described from crawler/schema.py."),
@@ -52,6 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                           "registrar)."),
     "links": ("graph", "What ties DOMAIN to other sites, strongest first (score, shared values, weights)."),
     "merge": ("distributed", "Fold worker databases (SOURCES) into one (--into); running it again changes nothing."),
+    "phones": ("ads", "List phone numbers recurring across ads: ads, platforms, locations, first and last seen."),
     "purge": ("evidence", "Remove old captures and what only they support, then VACUUM (secure delete is on)."),
     "queue": ("distributed", "Show the Redis queue: sites waiting, workers, the sites each one holds."),
     "rdap-bootstrap": ("enrich", "Show (or --refresh) the shipped IANA RDAP bootstrap snapshot that picks RDAP "

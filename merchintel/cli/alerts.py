@@ -132,7 +132,8 @@ def history(domain, db, fmt):
 @main.command()
 @click.option("--since", default=None, help="Only alerts detected since: ISO UTC time, or a duration ago (24h, 7d).")
 @click.option("--kind", default=None,
-              type=click.Choice(["domain_hop", "payment_change", "site_down", "site_back", "new_domain_in_cluster"]),
+              type=click.Choice(["domain_hop", "payment_change", "site_down", "site_back", "new_domain_in_cluster",
+                                 "ad_number", "ad_text"]),
               help="Only this kind.")
 @db_option
 @_now_option

@@ -20,7 +20,7 @@ from fakeweb import SAMPLE_WEB, FakeWeb
 from graph.clusters import compute_clusters
 from merchintel.cli import main
 from merchintel.cli.common import config_from, db_option, emit_json, emit_table, err, format_option, crawl_options, setting_option
-from merchintel.postcrawl import crawled_domains, run_postcrawl
+from merchintel.postcrawl import crawled_domains, run_ads, run_postcrawl
 from merchintel.runner import crawl_reports, finish_run, prepare_run, summarize, summary_lines
 
 
@@ -73,6 +73,9 @@ def _crawl(cfg: Any, input_name: str, reports: list, problems: list, *, run_id: 
         finish_run(cfg, run_id, status, stats)
     summary = summarize(cfg, run_id, stats, input_name=input_name, reports=len(todo), problems=len(problems),
                         skipped=len(reports) - len(todo))
+    ads = run_ads(cfg, run_id, note=err)
+    if ads.get("ads"):
+        summary["ads"] = {"ads": ads["ads"], "ties": ads["ties"], "clusters": len(ads["clusters"])}
     if enrich:
         post = run_postcrawl(cfg, run_id, crawled_domains(cfg, run_id), note=err)
         summary["alerts"] = len(post.get("alerts") or [])

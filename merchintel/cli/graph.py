@@ -140,10 +140,13 @@ def links(domain: str, db: str | None, fmt: str) -> None:
 @click.option("--min-score", type=click.FloatRange(0, 1),
               help="Drop links scoring below it and values weighing less (0 to 1).")
 @click.option("--pseudonymize", metavar="KEY", help="Replace personal values by HMAC-SHA256(KEY) pseudonyms.")
+@click.option("--with-ad-text", is_flag=True,
+              help="Include ad titles and texts (personal data; left out by default and under --pseudonymize).")
 @setting_option("stix_identity", "--stix-identity")
 @setting_option("tlp", "--tlp")
 def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: str | None, since: str | None,
-           min_score: float | None, pseudonymize: str | None, stix_identity: str | None, tlp: str | None) -> None:
+           min_score: float | None, pseudonymize: str | None, with_ad_text: bool, stix_identity: str | None,
+           tlp: str | None) -> None:
     """Export the graph (read-only) as json, gexf, graphml, csv, stix or html, or the
     evidence captures as WARC.
 
@@ -158,20 +161,20 @@ def export(db: str | None, fmt: str, out: str, case_name: str | None, cluster: s
     require_case(store, case_name)
     created = now_iso(cfg)
     if fmt == "warc":
-        if cluster or min_score is not None or pseudonymize:
-            raise ConfigError("--cluster, --min-score and --pseudonymize shape graph exports, not the WARC of "
-                              "captures (pages as they were served) — drop them, or use --case/--since.")
+        if cluster or min_score is not None or pseudonymize or with_ad_text:
+            raise ConfigError("--cluster, --min-score, --pseudonymize and --with-ad-text shape graph exports, not "
+                              "the WARC of captures (pages as they were served) — drop them, or use --case/--since.")
         counts = warc_export.write(store, Path(out), case=case_name, since=_since(since))
     else:
         counts = do_export(store, fmt, Path(out), case=case_name, cluster=cluster, since=_since(since),
                            min_score=min_score, pseudonymize=pseudonymize, stix_identity=cfg.get("stix_identity"),
-                           tlp=cfg.get("tlp"), created=created)
+                           tlp=cfg.get("tlp"), created=created, ad_text=with_ad_text)
     files = counts.get("files") or [out]
     store.conn.close()
     audit_export(open_db(cfg.db), fmt=fmt, files=files, case=case_name, at=created,
                  records=counts.get("records") or counts.get("nodes") or counts.get("objects"),
                  filters={"cluster": cluster, "since": _since(since), "min_score": min_score,
-                          "pseudonymize": bool(pseudonymize)})
+                          "pseudonymize": bool(pseudonymize), "with_ad_text": with_ad_text})
     err(f"wrote {', '.join(str(f) for f in files)} ({', '.join(f'{k} {v}' for k, v in counts.items() if k != 'files')})")
 
 
