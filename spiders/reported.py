@@ -40,6 +40,7 @@ from crawler.extractors.links import link_bonus
 from crawler.failures import classify_failure
 from crawler.inputs import Report, read_input
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from spiders.rendering import PageRenderer
 from spiders.replay import carrier_pages
 
 MAX_REFRESH_HOPS = 10
@@ -95,6 +96,7 @@ class ReportedSiteSpider(Spider):
         self.analyzer: AnalysisWorker | None = None   # the page-analysis worker process, if any
         self.max_pages = 50
         self.site_seconds = 0.0
+        self.render: PageRenderer | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportedSiteSpider:
@@ -116,6 +118,7 @@ class ReportedSiteSpider(Spider):
         if analysis_workers(s.get("MERCHINTEL_ANALYSIS_WORKERS", crawl_settings.MERCHINTEL_ANALYSIS_WORKERS)):
             spider.analyzer = AnalysisWorker.start(spider.logger)
             crawler.signals.connect(spider._close_analyzer, signal=signals.spider_closed)
+        spider.render = PageRenderer.from_crawler(crawler, spider)   # --render (spiders/rendering.py)
         for report in spider.reports:
             site = spider.sites.setdefault(report.domain, SiteState(report.domain))
             site.report_keys.append(report.key(spider.case_name))
@@ -194,7 +197,7 @@ class ReportedSiteSpider(Spider):
     def parse(self, response: Response) -> Any:
         """The page's items and requests: a coroutine awaiting the analysis worker when it
         runs, else a list computed right here (no event-loop round trip per page)."""
-        if self.analyzer is None:
+        if self.analyzer is None and self.render is None:
             return _run_now(self._parse_page(response))
         return self._parse_page(response)
 
@@ -291,6 +294,8 @@ class ReportedSiteSpider(Spider):
         if want_parked and site.parked is None:
             site.parked = a.parked
         site.seen.add(_url_key(response.url))
+        if self.render is not None:
+            out += await self.render.after_page(response, item)
         if resource != "page" or not (200 <= response.status < 400):
             return out
         if final_domain != site.domain and final_domain in self.reported:
