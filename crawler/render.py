@@ -28,11 +28,11 @@ import os
 import re
 import socket
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import Error as PlaywrightError, async_playwright
 from scrapy import Request
@@ -48,9 +48,35 @@ SHELL_TEXT = 200          # visible characters under which a page with scripts i
 MOUNT_TEXT = 1500         # ... or under which a page with a mount point and scripts is one
 _MOUNT_RE = re.compile(r"""<(?:div|main|section|body)\b[^>]*\bid\s*=\s*["']?(root|app|__next|__nuxt|main-app|"""
                        r"""app-root|checkout|mount)["'\s>]""", re.IGNORECASE)
-_SCRIPT_RE = re.compile(r"<script\b", re.IGNORECASE)
+_SCRIPT_RE = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_SRC_RE = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_TYPE_RE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+# inline snippets that only load analytics: they build no page
+_ANALYTICS_RE = re.compile(r"gtag\(|dataLayer|fbq\(|_paq|\bym\(|hj\(|_gaq|ga\(['\"]create|googletag", re.IGNORECASE)
 _CHECKOUT_RE = re.compile(r"checkout|payment|pay\b|pay[-_.]|kass[ae]|betal|zahlung|paiement|pago|contact|"
                           r"kontakt|order|cart|basket|wallet|donat|deposit|buy|purchase", re.IGNORECASE)
+
+
+def own_scripts(html: str, url: str) -> int:
+    """Scripts that can build the page: same-site ``<script src>`` bundles and inline code
+    other than analytics snippets (third-party tags and JSON/template blocks do not count).
+
+    >>> own_scripts('<script src="/a.js"></script><script src="https://cdn.other.net/x.js"></script>'
+    ...             '<script>gtag("config", "G-1")</script><script>render()</script>', "http://s.se/")
+    2
+    """
+    site = registered_domain(url)
+    count = 0
+    for attrs, body in _SCRIPT_RE.findall(html):
+        kind = (_TYPE_RE.search(attrs) or [None, ""])[1].lower()
+        if kind and "javascript" not in kind and kind != "module":
+            continue   # JSON data, templates
+        src = _SRC_RE.search(attrs)
+        if src:
+            count += registered_domain(urljoin(url, src.group(1))) == site
+        elif body.strip() and not _ANALYTICS_RE.search(body):
+            count += 1
+    return count
 
 
 def decide(mode: str, url: str, html: str, visible_text: str, identifiers: int) -> tuple[bool, str]:
@@ -69,9 +95,9 @@ def decide(mode: str, url: str, html: str, visible_text: str, identifiers: int) 
         return False, "mode_never"
     if mode == "always":
         return True, "mode_always"
-    scripts = len(_SCRIPT_RE.findall(html))
+    scripts = own_scripts(html, url)
     if not scripts:
-        return False, "no_script: nothing would run"
+        return False, "no_script: no same-site or inline script would build anything"
     text_len = len(visible_text.strip())
     mount = _MOUNT_RE.search(html)
     if text_len < SHELL_TEXT or (mount and text_len < MOUNT_TEXT):
@@ -166,8 +192,11 @@ Fetch = Callable[[str, str, dict, bytes | None], Awaitable[tuple[int, str, str]]
 class TextBrowser:
     """One chromium per process (started on first use), one context per site."""
 
-    def __init__(self, executable: str, *, user_agent: str | None = None, contexts: int = 4):
+    def __init__(self, executable: str, *, user_agent: str | None = None, contexts: int = 4, parallel: int = 2):
         self.executable = executable
+        self.parallel = parallel          # pages rendered at once (each holds a renderer process)
+        self._slots: asyncio.Semaphore | None = None
+        self._in_use: Counter[str] = Counter()
         self.user_agent = user_agent
         self.max_contexts = contexts
         self._pw: Any = None
@@ -210,9 +239,9 @@ class TextBrowser:
         if hasattr(ctx, "route_web_socket"):
             await ctx.route_web_socket("**/*", _close_ws)
         self._contexts[site] = ctx
-        while len(self._contexts) > self.max_contexts:
-            _, old = self._contexts.popitem(last=False)
-            await _quietly(asyncio.wait_for(old.close(), 10))
+        idle = [key for key in self._contexts if not self._in_use[key] and key != site]
+        for key in idle[:max(0, len(self._contexts) - self.max_contexts)]:
+            await self.close_site(key)
         return ctx
 
     async def close_site(self, site: str) -> None:
@@ -223,6 +252,18 @@ class TextBrowser:
     async def render(self, url: str, body: str, content_type: str, site: str, fetch: Fetch, *,
                      seconds: float, max_requests: int, settle: float = 0.6) -> Rendered:
         """Render ``url`` whose document is ``body``; every other request goes to ``fetch``."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.parallel)
+        async with self._slots:
+            self._in_use[site] += 1
+            try:
+                return await self._render(url, body, content_type, site, fetch, seconds=seconds,
+                                          max_requests=max_requests, settle=settle)
+            finally:
+                self._in_use[site] -= 1
+
+    async def _render(self, url: str, body: str, content_type: str, site: str, fetch: Fetch, *,
+                      seconds: float, max_requests: int, settle: float) -> Rendered:
         out = Rendered()
         started = time.monotonic()
         try:
@@ -245,7 +286,10 @@ class TextBrowser:
             else:
                 work.cancel()
                 crashed.cancel()
-                await self.close_site(site)   # a hung or crashed page's context goes with it
+                try:
+                    await asyncio.wait_for(page.close(), 5)
+                except Exception:   # a renderer that does not let go: its context goes with it
+                    await self.close_site(site)
                 page = None
                 if session.crashed.is_set():
                     raise RenderFailed("render_crash", "the page's renderer crashed")

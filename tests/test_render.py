@@ -189,16 +189,20 @@ def test_a_request_that_escapes_the_routing_goes_nowhere(web):
 
 
 @pytest.mark.parametrize("mode, path, html, text, idents, render, reason", [
-    ("never", "/", "<div id=root></div><script></script>", "", 0, False, "mode_never"),
+    ("never", "/", "<div id=root></div><script>build()</script>", "", 0, False, "mode_never"),
     ("always", "/", "<p>x</p>", "x " * 900, 3, True, "mode_always"),
     ("auto", "/", "<p>hello</p>", "", 0, False, "no_script"),
+    ("auto", "/", "<script src=https://www.googletagmanager.com/gtag/js></script><script>gtag('js')</script>",
+     "", 0, False, "no_script"),                                         # analytics only
+    ("auto", "/", "<script type=application/json>{}</script>", "", 0, False, "no_script"),
+    ("auto", "/", "<script src=//cdn.shop.se/app.js></script>", "", 0, True, "app_shell"),   # same site
     ("auto", "/", "<div id='app'></div><script src=a.js></script>", "Loading", 0, True, "app_shell"),
-    ("auto", "/", "<main id=__next></main><script></script>", "t" * 900, 2, True, "app_shell"),
-    ("auto", "/", "<p>text</p><script></script>", "t" * 900, 0, False, "static_enough"),
-    ("auto", "/kontakt", "<p>text</p><script></script>", "t" * 900, 0, True, "checkout_without_identifier"),
-    ("auto", "/checkout", "<p>text</p><script></script>", "t" * 900, 1, False, "static_enough"),
-    ("auto", "/", "<p>text</p><script></script>", "Payment " + "t" * 900, 0, True, "checkout_without_identifier"),
+    ("auto", "/", "<main id=__next></main><script>build()</script>", "t" * 900, 2, True, "app_shell"),
+    ("auto", "/", "<p>text</p><script>build()</script>", "t" * 900, 0, False, "static_enough"),
+    ("auto", "/kontakt", "<p>text</p><script>build()</script>", "t" * 900, 0, True, "checkout_without_identifier"),
+    ("auto", "/checkout", "<p>text</p><script>build()</script>", "t" * 900, 1, False, "static_enough"),
+    ("auto", "/", "<p>text</p><script>build()</script>", "Payment " + "t" * 900, 0, True, "checkout_without_identifier"),
 ])
 def test_decide(mode, path, html, text, idents, render, reason):
-    got = decide(mode, "http://s.example" + path, html, text, idents)
+    got = decide(mode, "http://shop.se" + path, html, text, idents)
     assert got[0] is render and got[1].split(":")[0] == reason
