@@ -231,6 +231,9 @@ class TextBrowser:
         if ctx is not None:
             self._contexts.move_to_end(site)
             return ctx
+        if not os.access(self.executable, os.X_OK):
+            raise RenderFailed("render_error", f"no chromium at {self.executable}; install Debian's chromium "
+                                               f"(apt-get install chromium), set MERCHINTEL_CHROMIUM or use --render never")
         browser = await self._ensure()
         ctx = await browser.new_context(service_workers="block", accept_downloads=False,
                                         user_agent=self.user_agent, java_script_enabled=True)
