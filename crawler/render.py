@@ -333,10 +333,6 @@ class TextBrowser:
             self._dead_end.close()
             self._dead_end = None
 
-    async def memory_kb(self) -> int:
-        """Resident memory of the browser's processes in KiB (Linux /proc), 0 if none."""
-        return browser_rss_kb()
-
 
 class _Session:
     """The routing of one page: the one way out of the browser."""
@@ -414,38 +410,6 @@ async def _quietly(aw: Any) -> None:
         await aw
     except Exception:   # a page or context that is already gone
         pass
-
-
-def browser_rss_kb() -> int:
-    """Summed VmRSS (KiB) of this process's chromium descendants (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read().decode("latin-1")
-        except OSError:
-            continue
-        name = stat[stat.find("(") + 1:stat.rfind(")")]
-        ppid = int(stat[stat.rfind(")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-        names[int(entry)] = name
-    total, todo = 0, list(children.get(os.getpid(), []))
-    while todo:
-        pid = todo.pop()
-        todo += children.get(pid, [])
-        if "chrom" not in names.get(pid, ""):
-            continue
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
 
 
 # ---- the downloader side ----------------------------------------------------------------
