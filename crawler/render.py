@@ -134,6 +134,8 @@ LAUNCH_ARGS = (
     "--disk-cache-size=1",
     "--media-cache-size=1",
     "--disable-gpu",
+    "--disable-breakpad",             # no crash dumps: a renderer's memory never lands on disk
+    "--disable-crash-reporter",
     "--proxy-bypass-list=<-loopback>",
 )
 NO_NETWORK_APIS = """
@@ -372,7 +374,8 @@ class _Session:
             return
         if request.is_navigation_request():
             self.document_served = True
-            await _quietly(route.fulfill(status=200, content_type=self.content_type or "text/html; charset=utf-8",
+            # the body is decoded text: it goes back as UTF-8 whatever charset the server named
+            await _quietly(route.fulfill(status=200, content_type=_utf8(self.content_type, "text/html"),
                                          body=self.body))
             return
         self.inflight += 1
@@ -394,7 +397,12 @@ class _Session:
             kind = "json" if "json" in mime else "js" if mime in never_media.SCRIPT_TYPES else \
                 "html" if mime in never_media.HTML_TYPES else "text"
             self.out.fetched.append(Fetched(request.url, kind, text))
-        await _quietly(route.fulfill(status=status, content_type=ctype or "text/plain; charset=utf-8", body=text))
+        await _quietly(route.fulfill(status=status, content_type=_utf8(ctype, "text/plain"), body=text))
+
+
+def _utf8(content_type: str, fallback: str) -> str:
+    """The MIME type of ``content_type`` with charset=utf-8 (bodies are handed over decoded)."""
+    return f"{never_media.mime_of(content_type) or fallback}; charset=utf-8"
 
 
 async def _abort(route: Any, request: Any = None) -> None:

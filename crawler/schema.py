@@ -185,7 +185,8 @@ TABLES: list[Table] = [
         C("last_seen", str, "Last observation."),
         C("origin", str, "Where in the page it was read: static (the HTML as served), script (a same-site "
                          "script as served), fetched (a JSON/text body the rendered page fetched), rendered "
-                         "(the DOM after its scripts ran). Empty on rows older than issue 12: static or script."),
+                         "(the DOM after its scripts ran). Empty for DNS/WHOIS facts and on page rows written "
+                         "before the column existed (those are static or script)."),
     ), pk="key", indexes=(("identifier_id",), ("domain",), ("kind", "value"), ("run_id",))),
     Table(ERRORS, "Fetch failures and refusals, stored as facts (NXDOMAIN, timeout, never-media, SSRF…).", (
         C("key", str, "row_key(url, stage, kind, run_id)."),

@@ -11,31 +11,22 @@ except under CI (env CI set), where a missing browser is a failure.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from crawler.distributed import QueueKeys, encode_job, site_jobs
+from crawler.inputs import Report
 from crawler.render import TextBrowser, decide
 from fakeweb import FakeWeb
 from tests.conftest import cli_env, run_cli
 from tests.test_canaries import scan
+from tests.test_distributed import REDIS_URL, _redis_or_skip
+from tests.test_export_html import browser as chromium   # skips, or fails under CI, without it
 
 pytestmark = pytest.mark.browser
 WEB = Path(__file__).resolve().parent / "webs" / "render"
-CHROMIUM = "/usr/bin/chromium"
-
-
-def chromium() -> str:
-    found = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
-    if found:
-        return found
-    reason = "Debian's chromium not found (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; under CI the browser tests must run")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +197,31 @@ def test_a_request_that_escapes_the_routing_goes_nowhere(web):
 def test_decide(mode, path, html, text, idents, render, reason):
     got = decide(mode, "http://shop.se" + path, html, text, idents)
     assert got[0] is render and got[1].split(":")[0] == reason
+
+
+@pytest.mark.redis
+def test_the_redis_worker_renders_too(web, tmp_path):
+    """The worker's spider shares the hook: one site job, ``worker --render auto``."""
+    server = _redis_or_skip()
+    queue = f"mi-render-{tmp_path.name[-8:]}"
+    try:
+        job = site_jobs([Report(url(web, "/"), 1, report_id="R-W")], case="c", input_name="t")[0]
+        server.lpush(QueueKeys(queue).sites, encode_job(job))
+        env = cli_env(tmp_path, MERCHINTEL_NAMESERVERS=web.env["MERCHINTEL_NAMESERVERS"],
+                      MERCHINTEL_SSRF_ALLOW="127.0.0.2/32", MERCHINTEL_RENDER_SECONDS="3",
+                      MERCHINTEL_CHROMIUM=chromium())
+        web.reset_logs()
+        r = run_cli(["worker", "--queue", queue, "--db", str(tmp_path / "w.sqlite"), "--redis-url", REDIS_URL,
+                     "--idle-exit", "1", "--render", "auto"], env=env, cwd=tmp_path, timeout=120)
+        assert r.returncode == 0, r.stderr[-2000:]
+    finally:
+        keys = list(server.scan_iter(match=f"{queue}:*"))
+        if keys:
+            server.delete(*keys)
+    db = sqlite3.connect(tmp_path / "w.sqlite")
+    origins = dict(db.execute("SELECT value, origin FROM observations").fetchall())
+    assert origins["bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"] == "rendered"
+    assert origins["0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"] == "fetched"
+    assert db.execute("SELECT count(*) FROM renders WHERE decision = 'rendered'").fetchone()[0] == 2
+    assert not [e for e in web.http_log if e["path"].startswith("/media/")]
+    db.close()
