@@ -39,7 +39,7 @@ def _crawl(web, tmp, *args):
     reports = web.render_reports(tmp / "reports.csv")
     env = cli_env(tmp, MERCHINTEL_NAMESERVERS=web.env["MERCHINTEL_NAMESERVERS"],
                   MERCHINTEL_SSRF_ALLOW="127.0.0.2/32",       # the shop only: the SSRF guard stays on
-                  MERCHINTEL_RENDER_SECONDS="3", MERCHINTEL_CHROMIUM=chromium())
+                  MERCHINTEL_RENDER_SECONDS="6", MERCHINTEL_CHROMIUM=chromium(), MERCHINTEL_RENDER="auto")
     web.reset_logs()
     r = run_cli(["crawl", str(reports), "--db", str(tmp / "m.sqlite"), "--no-enrich", "--format", "json", "-vv",
                  *args], env=env, cwd=tmp)
@@ -208,7 +208,7 @@ def test_the_redis_worker_renders_too(web, tmp_path):
         job = site_jobs([Report(url(web, "/"), 1, report_id="R-W")], case="c", input_name="t")[0]
         server.lpush(QueueKeys(queue).sites, encode_job(job))
         env = cli_env(tmp_path, MERCHINTEL_NAMESERVERS=web.env["MERCHINTEL_NAMESERVERS"],
-                      MERCHINTEL_SSRF_ALLOW="127.0.0.2/32", MERCHINTEL_RENDER_SECONDS="3",
+                      MERCHINTEL_SSRF_ALLOW="127.0.0.2/32", MERCHINTEL_RENDER_SECONDS="6",
                       MERCHINTEL_CHROMIUM=chromium())
         web.reset_logs()
         r = run_cli(["worker", "--queue", queue, "--db", str(tmp_path / "w.sqlite"), "--redis-url", REDIS_URL,
@@ -220,7 +220,8 @@ def test_the_redis_worker_renders_too(web, tmp_path):
             server.delete(*keys)
     db = sqlite3.connect(tmp_path / "w.sqlite")
     origins = dict(db.execute("SELECT value, origin FROM observations").fetchall())
-    assert origins["bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"] == "rendered"
+    renders = db.execute("SELECT url, decision, reason FROM renders").fetchall()
+    assert origins.get("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4") == "rendered", (origins, renders)
     assert origins["0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"] == "fetched"
     assert db.execute("SELECT count(*) FROM renders WHERE decision = 'rendered'").fetchone()[0] == 2
     assert not [e for e in web.http_log if e["path"].startswith("/media/")]
