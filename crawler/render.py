@@ -26,7 +26,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import socket
+import tempfile
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
@@ -206,6 +208,7 @@ class TextBrowser:
         self._contexts: OrderedDict[str, Any] = OrderedDict()
         self._start_lock: asyncio.Lock | None = None
         self._dead_end: socket.socket | None = None
+        self._tmp: str | None = None
         self.launches = 0
 
     async def _ensure(self) -> Any:
@@ -222,8 +225,13 @@ class TextBrowser:
             port = self._dead_end.getsockname()[1]
             if self._pw is None:
                 self._pw = await async_playwright().start()
+            if self._tmp is None:
+                # chromium's own temporary files (its singleton socket: a path of at most 107
+                # bytes) go to a private directory with a short path, removed at close
+                base = tempfile.gettempdir()
+                self._tmp = tempfile.mkdtemp(prefix="mi-chromium-", dir=base if len(base) <= 40 else "/tmp")
             self._browser = await self._pw.chromium.launch(
-                executable_path=self.executable, headless=True,
+                executable_path=self.executable, headless=True, env={**os.environ, "TMPDIR": self._tmp},
                 args=[*LAUNCH_ARGS, f"--proxy-server=http://127.0.0.1:{port}"])
             self.launches += 1
             return self._browser
@@ -334,6 +342,9 @@ class TextBrowser:
         if self._dead_end is not None:
             self._dead_end.close()
             self._dead_end = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
 
 
 class _Session:
