@@ -12,7 +12,8 @@ Generates fake webs (fakeweb.FakeWeb: real loopback HTTP and DNS) and runs real
    next to the plain crawl's;
 2. static web (STATIC_SITES x PAGES ordinary pages with analytics tags), then the same with
    one page in twenty an application shell: ``--render auto`` against ``--render never`` —
-   the cost of auto's decisions alone (target <= 10%), and of rendering the shells it picks;
+   the cost of auto's decisions alone (target <= 10%), and of rendering the shells it picks
+   (analysis in the crawl process, MERCHINTEL_ANALYSIS_WORKERS=0, where any overhead shows most);
 3. memory: ``--render always`` over MEMORY_PAGES app pages, the browser's RSS (chromium
    processes under the crawl) sampled as rendered pages are stored: it must not grow
    without bound.

@@ -16,14 +16,14 @@ import functools
 from typing import Any
 
 from scrapy import signals
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawler import never_media
 from crawler.analysis import analyze_page
 from crawler.config import default
 from crawler.domains import registered_domain
 from crawler.items import FetchErrorItem, PageItem, RenderItem
-from crawler.render import RenderFailed, TextBrowser, decide, download_text
+from crawler.render import RenderFailed, TextBrowser, decide, download_text, own_scripts
 
 _BROWSER: TextBrowser | None = None   # one per process, started on first use
 
@@ -60,6 +60,17 @@ class PageRenderer:
             return None
         crawler.signals.connect(_on_engine_stopped, signal=signals.engine_stopped)
         return cls(spider, crawler, mode)
+
+    def may_render(self, response: Response) -> bool:
+        """False when no analysis can make the page worth rendering (a cheap look at the
+        static HTML): the spider then parses it without an event-loop round trip."""
+        if self.mode == "always":
+            return True
+        if response.meta.get("resource") != "page" or not isinstance(response, TextResponse):
+            return False
+        if never_media.mime_of(response.headers.get(b"Content-Type") or b"") not in never_media.HTML_TYPES:
+            return False
+        return own_scripts(response.text, response.url) > 0
 
     async def after_page(self, response: Response, item: PageItem) -> list[Any]:
         """The render items of a crawled page (none for scripts, errors, non-HTML)."""

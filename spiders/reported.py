@@ -197,7 +197,7 @@ class ReportedSiteSpider(Spider):
     def parse(self, response: Response) -> Any:
         """The page's items and requests: a coroutine awaiting the analysis worker when it
         runs, else a list computed right here (no event-loop round trip per page)."""
-        if self.analyzer is None and self.render is None:
+        if self.analyzer is None and (self.render is None or not self.render.may_render(response)):
             return _run_now(self._parse_page(response))
         return self._parse_page(response)
 
