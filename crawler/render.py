@@ -81,8 +81,9 @@ def own_scripts(html: str, url: str) -> int:
     return count
 
 
-def decide(mode: str, url: str, html: str, visible_text: str, identifiers: int) -> tuple[bool, str]:
-    """(render?, reason) for one HTML page.
+def decide(mode: str, url: str, html: str, visible_text: str, identifiers: int, *,
+           scripts: int | None = None) -> tuple[bool, str]:
+    """(render?, reason) for one HTML page (``scripts``: ``own_scripts`` if already counted).
 
     >>> decide("auto", "http://s.test/", '<div id="root"></div><script src="/a.js"></script>', "", 0)
     (True, 'app_shell: 0 characters of text, mount point #root, 1 script(s)')
@@ -97,7 +98,8 @@ def decide(mode: str, url: str, html: str, visible_text: str, identifiers: int) 
         return False, "mode_never"
     if mode == "always":
         return True, "mode_always"
-    scripts = own_scripts(html, url)
+    if scripts is None:
+        scripts = own_scripts(html, url)
     if not scripts:
         return False, "no_script: no same-site or inline script would build anything"
     text_len = len(visible_text.strip())

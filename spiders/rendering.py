@@ -70,7 +70,15 @@ class PageRenderer:
             return False
         if never_media.mime_of(response.headers.get(b"Content-Type") or b"") not in never_media.HTML_TYPES:
             return False
-        return own_scripts(response.text, response.url) > 0
+        return self._scripts(response) > 0
+
+    @staticmethod
+    def _scripts(response: Response) -> int:
+        """``own_scripts`` of the page, counted once (kept in the response's meta)."""
+        count = response.meta.get("mi_own_scripts")
+        if count is None:
+            count = response.meta["mi_own_scripts"] = own_scripts(response.text, response.url)
+        return count
 
     async def after_page(self, response: Response, item: PageItem) -> list[Any]:
         """The render items of a crawled page (none for scripts, errors, non-HTML)."""
@@ -79,7 +87,8 @@ class PageRenderer:
         if never_media.mime_of(item.content_type or "") not in never_media.HTML_TYPES:
             return []
         html = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
-        render, reason = decide(self.mode, response.url, html, item.text, len(item.identifiers))
+        render, reason = decide(self.mode, response.url, html, item.text, len(item.identifiers),
+                                scripts=self._scripts(response))
         base = {"url": response.url, "site": item.site, "mode": self.mode}
         if not render:
             return [RenderItem(**base, decision="skipped", reason=reason)]
