@@ -82,6 +82,16 @@ def _tlp(value: Any) -> str:
     return level
 
 
+RENDER_MODES = ("never", "auto", "always")
+
+
+def _render(value: Any) -> str:
+    mode = str(value).strip().lower()
+    if mode not in RENDER_MODES:
+        raise ConfigError(f'MERCHINTEL_RENDER="{value}" is not a render mode; use never, auto or always.')
+    return mode
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -138,6 +148,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("whois_server", "MERCHINTEL_WHOIS_SERVER", None,
             "host:port that receives every WHOIS query (instead of the TLD's server)."),
     Setting("dns_timeout", "MERCHINTEL_DNS_TIMEOUT", 3.0, "Seconds per DNS query.", _float),
+    # Rendering pages built by JavaScript (issue 12, docs/render.md).
+    Setting("render", "MERCHINTEL_RENDER", "auto",
+            "never, auto or always: render pages in a text-only browser (Debian's chromium) whose every "
+            "request goes through merchintel's own downloader; auto renders application shells and "
+            "checkout/payment/contact pages whose static text carries no identifier.", _render),
+    Setting("render_seconds", "MERCHINTEL_RENDER_SECONDS", 15.0,
+            "Time budget of one page's rendering in seconds; past it the page is given up (an error row).",
+            _float),
+    Setting("render_requests", "MERCHINTEL_RENDER_REQUESTS", 40,
+            "Requests one rendered page may make through the downloader; the rest are aborted.", _int),
+    Setting("chromium", "MERCHINTEL_CHROMIUM", "/usr/bin/chromium",
+            "Chromium executable the renderer drives (never a browser download)."),
     # Enrichment (issue 4).
     Setting("enrich_concurrency", "MERCHINTEL_ENRICH_CONCURRENCY", 64,
             "DNS queries in flight at once during enrichment.", _int),

@@ -68,3 +68,23 @@ class SiteDoneItem:
     final_domain: str | None = None
     report_keys: list[str] = field(default_factory=list)
     pages: int = 0
+
+
+@dataclass
+class RenderItem:
+    """The render decision for one page and, when it was rendered, what only rendering found:
+    ``found`` holds (url, origin, identifiers) with origin ``rendered`` (the DOM, under the
+    page's URL) or ``fetched`` (a JSON/text body the page fetched, under that body's URL)."""
+
+    url: str
+    site: str
+    mode: str
+    decision: str                # rendered, skipped, failed
+    reason: str
+    found: list[tuple[str, str, list[Identifier]]] = field(default_factory=list)
+    requests: int = 0
+    aborted: int = 0
+    ms: int = 0
+
+    def __repr__(self) -> str:
+        return f"RenderItem({self.url!r}, {self.decision}, {self.reason[:40]!r})"

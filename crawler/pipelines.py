@@ -29,9 +29,9 @@ from crawler.clock import now_iso
 from crawler.config import default
 from crawler.domains import registered_domain
 from crawler.extractors.only_text import clean_stored
-from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
-from crawler.schema import (CAPTURES, CASE_SITES, CERTIFICATES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, SITES,
-                            TABLES_BY_NAME, dumps, row_key)
+from crawler.items import FetchErrorItem, PageItem, RenderItem, SiteDoneItem
+from crawler.schema import (CAPTURES, CASE_SITES, CERTIFICATES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, RENDERS,
+                            SITES, TABLES_BY_NAME, dumps, row_key)
 
 if TYPE_CHECKING:  # pragma: no cover
     from scrapy.crawler import Crawler
@@ -51,7 +51,7 @@ META_COLUMNS = {  # pages column -> keys page_meta may use for it
 
 _IDENTIFIER_COLS = ("id", "kind", "value", "flags", "first_seen", "last_seen")
 _OBSERVATION_COLS = ("key", "identifier_id", "kind", "value", "domain", "page_url", "raw", "context", "flags",
-                     "source", "case_name", "run_id", "first_seen", "last_seen")
+                     "source", "case_name", "run_id", "first_seen", "last_seen", "origin")
 
 
 @functools.lru_cache(maxsize=None)
@@ -146,16 +146,20 @@ class Store:
             self.capture(item.capture, item)
         if not item.identifiers:
             return
-        seen_domain = schema_domain(item.final_url) or item.domain
-        source = "script" if item.resource == "script" else "page"
+        script = item.resource == "script"
+        self._observations(item.final_url, item.domain, item.identifiers, "script" if script else "page",
+                           "script" if script else "static", now)
+
+    def _observations(self, url: str, domain: str, identifiers: list, source: str, origin: str, now: str) -> None:
+        seen_domain = schema_domain(url) or domain
         idents, observations = [], []
-        for ident in item.identifiers:
+        for ident in identifiers:
             flags = dumps(list(ident.flags))
             idents.append((ident.id, ident.kind, ident.value, flags, now, now))
             observations.append((
-                row_key(ident.id, item.final_url), ident.id, ident.kind, ident.value, seen_domain, item.final_url,
+                row_key(ident.id, url), ident.id, ident.kind, ident.value, seen_domain, url,
                 ident.raw[:500], ident.context[:200], flags, source,
-                self.case_name, self.run_id, now, now))
+                self.case_name, self.run_id, now, now, origin))
         self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)
         self.upsert_many(OBSERVATIONS, _OBSERVATION_COLS, observations)
 
@@ -201,9 +205,22 @@ class Store:
             ident_id = f"{kind}:{value}"
             idents.append((ident_id, kind, value, dumps(flags), now, now))
             observations.append((row_key(ident_id, cap.final_url), ident_id, kind, value, domain, cap.final_url,
-                                 raw[:500], raw[:200], dumps(flags), "capture", self.case_name, self.run_id, now, now))
+                                 raw[:500], raw[:200], dumps(flags), "capture", self.case_name, self.run_id, now, now, ""))
         self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)
         self.upsert_many(OBSERVATIONS, _OBSERVATION_COLS, observations)
+
+    def render(self, item: RenderItem) -> None:
+        """The render decision row, and what only rendering found (source page, origin
+        rendered or fetched)."""
+        now = now_iso()
+        self.upsert(RENDERS, {
+            "key": row_key(item.url, self.run_id), "url": item.url, "domain": schema_domain(item.url) or item.site,
+            "mode": item.mode, "decision": item.decision, "reason": item.reason[:300],
+            "identifiers": sum(len(idents) for _, _, idents in item.found), "requests": item.requests,
+            "aborted": item.aborted, "ms": item.ms, "at": now, "run_id": self.run_id, "case_name": self.case_name})
+        for url, origin, identifiers in item.found:
+            if identifiers:
+                self._observations(url, item.site, identifiers, "page", origin, now)
 
     def error(self, item: FetchErrorItem) -> None:
         self.upsert(ERRORS, {
@@ -272,6 +289,8 @@ class StorePipeline:
             item.capture = None
         elif isinstance(item, FetchErrorItem):
             store.error(item)
+        elif isinstance(item, RenderItem):
+            store.render(item)
         elif isinstance(item, SiteDoneItem):
             # Committed with the rest, within a second: a site whose done-row was not yet
             # committed when the crawl was killed is simply crawled again by --resume.

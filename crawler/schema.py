@@ -184,6 +184,11 @@ TABLES: list[Table] = [
         C("run_id", str, "Run of the last observation."),
         C("first_seen", str, "First observation."),
         C("last_seen", str, "Last observation."),
+        C("origin", str, "Where in the page it was read: static (the HTML as served), script (a same-site "
+                         "script as served), fetched (a JSON/text body the rendered page fetched), rendered "
+                         "(the DOM after its scripts ran). Empty for DNS/WHOIS facts, for capture pivots (certificate, "
+                         "headers) and on page rows written "
+                         "before the column existed (those are static or script)."),
     ), pk="key", indexes=(("identifier_id",), ("domain",), ("kind", "value"), ("run_id",))),
     Table(ERRORS, "Fetch failures and refusals, stored as facts (NXDOMAIN, timeout, never-media, SSRF…).", (
         C("key", str, "row_key(url, stage, kind, run_id)."),
@@ -516,6 +521,30 @@ TABLES += [
         C("ads", int, "Ads of the platform carrying it in that crawl (0 when vanished)."),
         C("at", str, "UTC time of the crawl."),
     ), pk="key", indexes=(("domain", "run_id"), ("value",))),
+]
+
+# ---------------------------------------------------------------------------------------
+# Rendering pages built by JavaScript (issue 12): tables are appended below this line.
+# ---------------------------------------------------------------------------------------
+RENDERS = "renders"
+
+TABLES += [
+    Table(RENDERS, "Whether each crawled page was rendered in the text-only browser, and why (--render).", (
+        C("key", str, "row_key(url, run_id)."),
+        C("url", str, "Page URL (as fetched)."),
+        C("domain", str, "Registered domain of the page."),
+        C("mode", str, "The --render mode: never, auto, always."),
+        C("decision", str, "rendered, skipped, failed (rendering started but the page was given up)."),
+        C("reason", str, "Why: app_shell (little text, mount point, bundles), checkout_without_identifier, "
+                         "static_enough, mode_always, mode_never, not_html…, with the figures."),
+        C("identifiers", int, "Identifiers found only by rendering (DOM and fetched bodies)."),
+        C("requests", int, "Requests the page made that the downloader served (text only)."),
+        C("aborted", int, "Requests of the page aborted in the browser (media types, other sites, caps)."),
+        C("ms", int, "Milliseconds the rendering took."),
+        C("at", str, "UTC time."),
+        C("run_id", str, "Run."),
+        C("case_name", str, "Case."),
+    ), pk="key", indexes=(("domain",), ("run_id",), ("decision",))),
 ]
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

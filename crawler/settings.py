@@ -116,6 +116,10 @@ MERCHINTEL_CAPTURES = default("captures")
 MERCHINTEL_DEFAULT_REGION = default("default_region")
 MERCHINTEL_RUN_ID = None
 MERCHINTEL_PROXY = default("proxy")
+MERCHINTEL_RENDER = default("render")                     # never | auto | always (crawler/render.py)
+MERCHINTEL_RENDER_SECONDS = default("render_seconds")
+MERCHINTEL_RENDER_REQUESTS = default("render_requests")
+MERCHINTEL_CHROMIUM = default("chromium")
 MERCHINTEL_COMMIT_EVERY = 200        # rows per SQLite transaction
 MERCHINTEL_ACTIVE_SITES = 0          # sites crawled at once; 0 = 2 x CONCURRENT_REQUESTS (min 8)
 MERCHINTEL_PROGRESS_INTERVAL = 2.0   # seconds between progress lines on stderr
@@ -153,6 +157,10 @@ def build_settings(cfg: Any, **extra: Any) -> dict[str, Any]:
         "MERCHINTEL_MAX_HEADERS": int(cfg.max_headers),
         "MERCHINTEL_SITE_SECONDS": float(cfg.site_seconds),
         "MERCHINTEL_DEFAULT_REGION": cfg.default_region,
+        "MERCHINTEL_RENDER": cfg.render,
+        "MERCHINTEL_RENDER_SECONDS": float(cfg.render_seconds),
+        "MERCHINTEL_RENDER_REQUESTS": int(cfg.render_requests),
+        "MERCHINTEL_CHROMIUM": cfg.chromium,
         "DOWNLOAD_MAXSIZE": int(cfg.max_body_bytes),
         "DOWNLOAD_TIMEOUT": float(cfg.timeout),
         "CONCURRENT_REQUESTS": int(cfg.concurrency),

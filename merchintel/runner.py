@@ -27,7 +27,8 @@ from crawler.settings import build_settings, check_first_law, make_offline
 from spiders.reported import ReportedSiteSpider
 
 SAFE_ARGS = ("case", "depth", "max_pages", "concurrency", "allow_private", "ssrf_allow", "nameservers", "timeout",
-             "max_body_bytes", "max_script_bytes", "text_cap", "default_region", "captures")
+             "max_body_bytes", "max_script_bytes", "text_cap", "default_region", "captures",
+             "render")
 
 
 def prepare_run(cfg: Config, input_name: str, reports: list[Report], problems: list[InputProblem],

@@ -43,6 +43,7 @@ from crawler.inputs import Report, read_input
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from spiders import listing
 from spiders.hops import MAX_REFRESH_HOPS, client_hops, http_chain, sent_on_from
+from spiders.rendering import PageRenderer
 from spiders.replay import carrier_pages
 from spiders.responses import cookie_names, header, page_kind, response_text
 from spiders.sites import SiteState, url_key
@@ -71,6 +72,7 @@ class ReportedSiteSpider(Spider):
         self.site_seconds = 0.0
         self.platforms: frozenset[str] = frozenset()
         self.platform_pages = 0
+        self.render: PageRenderer | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportedSiteSpider:
@@ -95,6 +97,7 @@ class ReportedSiteSpider(Spider):
         if analysis_workers(s.get("MERCHINTEL_ANALYSIS_WORKERS", crawl_settings.MERCHINTEL_ANALYSIS_WORKERS)):
             spider.analyzer = AnalysisWorker.start(spider.logger)
             crawler.signals.connect(spider._close_analyzer, signal=signals.spider_closed)
+        spider.render = PageRenderer.from_crawler(crawler, spider)   # --render (spiders/rendering.py)
         for report in spider.reports:
             site = spider.sites.setdefault(report.domain, SiteState(report.domain))
             site.report_keys.append(report.key(spider.case_name))
@@ -170,7 +173,7 @@ class ReportedSiteSpider(Spider):
     def parse(self, response: Response) -> Any:
         """The page's items and requests: a coroutine awaiting the analysis worker when it
         runs, else a list computed right here (no event-loop round trip per page)."""
-        if self.analyzer is None:
+        if self.analyzer is None and (self.render is None or not self.render.may_render(response)):
             return _run_now(self._parse_page(response))
         return self._parse_page(response)
 
@@ -254,6 +257,8 @@ class ReportedSiteSpider(Spider):
         if want_parked and site.parked is None:
             site.parked = a.parked
         site.seen.add(url_key(response.url))
+        if self.render is not None:
+            out += await self.render.after_page(response, item)
         if resource != "page" or not (200 <= response.status < 400):
             return out
         if final_domain != site.domain and final_domain in self.reported:

@@ -20,8 +20,12 @@ NETGUARD = Path(__file__).resolve().parent / "netguard"
 
 
 def cli_env(tmp_path: Path | None = None, **extra: str) -> dict[str, str]:
-    """Environment for a merchintel subprocess: netguard on, HOME in tmp, MERCHINTEL_* cleared."""
+    """Environment for a merchintel subprocess: netguard on, HOME in tmp, MERCHINTEL_* cleared
+    (MERCHINTEL_RENDER=never unless ``extra`` says otherwise)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MERCHINTEL_")}
+    # No browser unless a test asks for one (MERCHINTEL_RENDER=auto/always): rendering has
+    # its own tests (test_render.py, test_canaries.py), the other crawls stay fast.
+    env["MERCHINTEL_RENDER"] = "never"
     env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), str(ROOT)])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     if tmp_path is not None:

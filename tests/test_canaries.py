@@ -71,7 +71,8 @@ def crawled(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("canary")
     with FakeWeb(SAMPLE_WEB) as web:
         reports = web.render_reports(tmp / "reports.csv")
-        env = cli_env(tmp, **web.env, MERCHINTEL_WHOIS_INTERVAL="0")   # local fixture servers
+        # local fixture servers; the pages auto picks are rendered (their requests scanned too)
+        env = cli_env(tmp, **web.env, MERCHINTEL_WHOIS_INTERVAL="0", MERCHINTEL_RENDER="auto")
         outputs = {}
         # -vv: Scrapy's debug log too, and a log file, so logs are scanned at their most verbose
         r = run_cli(["crawl", str(reports), "--db", str(tmp / "m.sqlite"), "--max-pages", "200", "-vv",
@@ -110,7 +111,9 @@ def test_the_crawl_saw_the_media_references(crawled):
     try:
         pages = {r[0] for r in con.execute("SELECT url FROM pages")}
         kinds = {r[0] for r in con.execute("SELECT kind FROM errors")}
+        rendered = con.execute("SELECT count(*) FROM renders WHERE decision = 'rendered'").fetchone()[0]
     finally:
         con.close()
     assert any("gallery-e.net" in u for u in pages) and any("vids-c.net" in u for u in pages)
     assert "media" in kinds
+    assert rendered > 0          # --render auto picked pages of the sample web, rendered them too

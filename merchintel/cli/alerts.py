@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler.clock import parse_duration, since_time
+from crawler.config import RENDER_MODES
 from crawler.errors import ConfigError
 from crawler.schema import open_db
 from graph.alerts import list_alerts
@@ -72,14 +73,15 @@ def schedule_show(case_name, due, db, now, fmt):
 @main.command("run-due")
 @db_option
 @_now_option
+@setting_option("render", "--render", type=click.Choice(RENDER_MODES))
 @format_option("json", "table")
-def run_due_cmd(db, now, fmt):
+def run_due_cmd(db, now, render, fmt):
     """Crawl and enrich every tracked site that is due, then evaluate alerts.
 
     Cron-friendly: idempotent (a second run at once finds nothing due) and locked, so two
     runs on one database never overlap; the second exits saying which pid holds the lock.
     """
-    cfg = config_from(db=db, now=now)
+    cfg = config_from(db=db, now=now, render=render)
     require_db(cfg.db)
     summary = run_due(cfg, log=err)
     if fmt == "json":

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Sequence
 import click
 from tabulate import tabulate
 
-from crawler.config import SETTINGS_BY_NAME, Config, load_config
+from crawler.config import RENDER_MODES, SETTINGS_BY_NAME, Config, load_config
 from crawler.errors import ConfigError, StoreError
 
 
@@ -45,6 +45,7 @@ def crawl_options(f: Callable) -> Callable:
         setting_option("timeout", "--timeout", type=float),
         setting_option("text_cap", "--text-cap", type=click.IntRange(0, None)),
         setting_option("captures", "--captures/--no-captures", default=None),
+        setting_option("render", "--render", type=click.Choice(RENDER_MODES)),
     )
     for option in reversed(options):  # decorators apply bottom-up
         f = option(f)
