@@ -60,14 +60,16 @@ class DistributedSiteSpider(RedisMixin, ReportedSiteSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> DistributedSiteSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Checked before the spider exists: a refused start leaves no analysis worker or
+        # browser behind.  A shared request queue or a pipeline that never acknowledges
+        # would lose or split sites; `merchintel worker` sets both up.
         s = crawler.settings
-        if s.get("SCHEDULER_QUEUE_KEY") != spider.keys.requests(spider.worker_id) or \
+        keys = QueueKeys(kwargs.get("queue") or "merchintel")
+        if s.get("SCHEDULER_QUEUE_KEY") != keys.requests(kwargs.get("worker_id") or default_worker_id()) or \
                 PIPELINE not in (s.getdict("ITEM_PIPELINES") or {}):
-            # a shared request queue or a pipeline that never acknowledges would lose or
-            # split sites; `merchintel worker` sets both up
             raise ConfigError("the distributed spider runs through `merchintel worker` (per-worker Redis "
                               "keys, acknowledging pipeline); start it with that command.")
+        spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup_redis(crawler)   # scrapy-redis: client from REDIS_URL, spider_idle hook
         crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
         return spider
