@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler import never_media
+from crawler.capture import StoredText, stored_text
 from crawler.domains import registered_domain
 from crawler.extractors import extract_all, extract_meta
 from crawler.extractors.links import link_bonus, page_links
@@ -44,16 +45,18 @@ class PageAnalysis:
     text: str                                # visible text, data: URIs stripped, capped
     parked: str | None
     failed: list[str] = field(default_factory=list)   # "extractors (TypeError)": logged by the spider
+    stored: StoredText | None = None         # the evidence capture's text-only HTML (want_capture)
 
 
 
 def analyze_page(text: str, url: str, kind: str, default_region: str | None, text_cap: int,
-                 want_parked: bool, max_links: int = 0) -> PageAnalysis:
+                 want_parked: bool, max_links: int = 0, want_capture: bool = False) -> PageAnalysis:
     """Extractors, page meta, links, visible text and parked verdict of one decoded page.
 
     Pure and picklable both ways, so it runs the same in the crawl process or in the
     analysis worker.  ``kind`` is ``html``, ``text``, ``js`` or ``json``.  ``max_links``
-    (0: all): only that many links are returned, the best ranked first-come.
+    (0: all): only that many links are returned, the best ranked first-come.  ``want_capture``:
+    the page's text-only HTML for its evidence capture is made too (``crawler.capture``).
     """
     page = Page(text, url=url, content_type=kind, default_region=default_region)
     failed: list[str] = []
@@ -86,8 +89,9 @@ def analyze_page(text: str, url: str, kind: str, default_region: str | None, tex
         linked.update(page_meta["linked_domains"])
     visible = page.visible_text if kind in ("html", "text") else ""   # scripts: not visible text
     parked = _parked_reason(f"{page_meta.get('title') or ''} {visible[:5000]}") if want_parked else None
+    stored = stored_text(text) if want_capture else None
     return PageAnalysis(identifiers, page_meta, links, scripts, refresh, js, linked,
-                        _cap(strip_data_uris(visible), text_cap), parked, failed)
+                        _cap(strip_data_uris(visible), text_cap), parked, failed, stored)
 
 
 

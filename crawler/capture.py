@@ -146,6 +146,28 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@dataclass(frozen=True)
+class StoredText:
+    """A page's text-only HTML as stored: compressed, hashed, measured.  Made where the page
+    is analysed (the analysis worker when there is one), so the crawl process only stores it."""
+    zlib: bytes = field(repr=False)
+    sha256: str
+    bytes: int
+    neutralised: int
+
+
+def stored_text(text: str) -> StoredText:
+    """``text_only_html`` of a page's decoded text, compressed and hashed.
+
+    >>> s = stored_text('<img src="a.jpg"><p>hi</p>')
+    >>> decompress(s.zlib), s.neutralised, s.bytes
+    ('<img mi-src="a.jpg"><p>hi</p>', 1, 29)
+    """
+    stored, neutralised = text_only_html(text)
+    return StoredText(compress(stored), sha256_text(stored), len(stored.encode("utf-8", "surrogatepass")),
+                      neutralised)
+
+
 # ---------------------------------------------------------------------------------------
 # Certificates
 # ---------------------------------------------------------------------------------------
@@ -341,10 +363,12 @@ class Capture:
 
 def capture_page(*, url: str, final_url: str, redirect_chain: list[dict[str, Any]], status: int,
                  headers: Iterable[tuple[str, str]], request_headers: Iterable[tuple[str, str]] = (),
-                 ip: str | None, captured_at: str, content_type: str | None, body: bytes, text: str,
-                 certificate_der: bytes | None = None) -> Capture:
-    """The capture of one page from its parts (the spider's hook gathers them)."""
-    stored, neutralised = text_only_html(text)
+                 ip: str | None, captured_at: str, content_type: str | None, body: bytes, text: str = "",
+                 certificate_der: bytes | None = None, stored: StoredText | None = None) -> Capture:
+    """The capture of one page from its parts (the spider's hook gathers them); ``stored``:
+    the page's ``stored_text`` when it was already made (else it is made here from ``text``)."""
+    if stored is None:
+        stored = stored_text(text)
     hdrs = clean_headers(headers)
     fp, basis = header_fingerprint(hdrs)
     cert = None
@@ -357,8 +381,8 @@ def capture_page(*, url: str, final_url: str, redirect_chain: list[dict[str, Any
         url=url, final_url=final_url, redirect_chain=list(redirect_chain), status=int(status), headers=hdrs,
         request_headers=clean_headers(request_headers), ip=ip, captured_at=captured_at,
         content_type=content_type, body_sha256=hashlib.sha256(body).hexdigest(), body_bytes=len(body),
-        text_zlib=compress(stored), text_sha256=sha256_text(stored), text_bytes=len(stored.encode("utf-8")),
-        neutralised=neutralised, cert=cert, header_fp=fp, header_basis=basis)
+        text_zlib=stored.zlib, text_sha256=stored.sha256, text_bytes=stored.bytes,
+        neutralised=stored.neutralised, cert=cert, header_fp=fp, header_basis=basis)
 
 
 # The columns of a captures row that its record digest covers, in this order.
@@ -375,8 +399,8 @@ def record_digest(row: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def capture_response(response: Any, *, asked: str, chain: list[dict[str, Any]], text: str,
-                     content_type: str | None, captured_at: str) -> Capture:
+def capture_response(response: Any, *, asked: str, chain: list[dict[str, Any]], content_type: str | None,
+                     captured_at: str, text: str = "", stored: StoredText | None = None) -> Capture:
     """``capture_page`` from a Scrapy response (read by attribute: no Scrapy import here)."""
     def pairs(headers: Any) -> list[tuple[str, str]]:
         out = []
@@ -390,7 +414,8 @@ def capture_response(response: Any, *, asked: str, chain: list[dict[str, Any]], 
         url=asked, final_url=response.url, redirect_chain=chain, status=response.status,
         headers=pairs(response.headers), request_headers=pairs(getattr(request, "headers", None)),
         ip=str(ip) if ip is not None else None, captured_at=captured_at, content_type=content_type,
-        body=response.body, text=text, certificate_der=der_of(getattr(response, "certificate", None)))
+        body=response.body, text=text, certificate_der=der_of(getattr(response, "certificate", None)),
+        stored=stored)
 
 
 def _latin1(v: Any) -> str:

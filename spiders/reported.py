@@ -187,10 +187,10 @@ class ReportedSiteSpider(Spider):
             out.extend(self._release(site))
         return out
 
-    async def _analyze(self, text: str, url: str, kind: str, want_parked: bool, max_links: int = 0
-                       ) -> PageAnalysis:
+    async def _analyze(self, text: str, url: str, kind: str, want_parked: bool, max_links: int = 0,
+                       want_capture: bool = False) -> PageAnalysis:
         """``analyze_page`` in the worker process when there is one, else here."""
-        args = (text, url, kind, self.default_region, self.text_cap, want_parked, max_links)
+        args = (text, url, kind, self.default_region, self.text_cap, want_parked, max_links, want_capture)
         worker = self.analyzer
         if worker is not None:
             try:
@@ -220,10 +220,12 @@ class ReportedSiteSpider(Spider):
         want_parked = depth == 0 and resource == "page" and 200 <= response.status < 300
         # the best links the page can still add: what the budget leaves, plus those already seen
         max_links = max(0, self._budget_left(site)) + len(site.seen) + 1
-        a = await self._analyze(text, response.url, kind, want_parked, max_links)
-        # the page's evidence capture (text-only HTML, headers, address, certificate, hashes)
-        capture = capture_response(response, asked=asked, chain=chain, text=text, content_type=ctype or None,
-                                   captured_at=now_iso()) if resource == "page" and self.captures else None
+        want_capture = resource == "page" and self.captures
+        a = await self._analyze(text, response.url, kind, want_parked, max_links, want_capture)
+        # the page's evidence capture (text-only HTML made with the analysis; headers, address,
+        # certificate, hashes)
+        capture = capture_response(response, asked=asked, chain=chain, stored=a.stored, content_type=ctype or None,
+                                   captured_at=now_iso()) if want_capture else None
         del text
         for what in a.failed:
             self.logger.warning("%s failed on %s", what, response.url)
