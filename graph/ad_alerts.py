@@ -69,16 +69,33 @@ def ad_alerts(db: Any, *, since: str, now: str, run_id: str | None = None, min_a
                                   [{"value": v, "known_on": sorted(old), "new_on": p,
                                     "ads": sorted(r[0] for r in rows if r[1] == p)[:5]}],
                                   f"{v}, known from {', '.join(sorted(old))}, is now on {p}", now, run_id, rows[0][4]))
-    for a, b, evidence in db.execute(f"SELECT a, b, evidence FROM [{schema.AD_TIES}] WHERE kind = 'text'"):
-        ra, rb = ads.get(a), ads.get(b)
-        if not ra or not rb or not ra[3] or not rb[3]:
+    # a new ad in a known text cluster: the ads joined by text ties (each ad checks only a few
+    # LSH candidates, so a new ad may be tied only to other new ads of the same text), with an
+    # ad seen before this run among them
+    parent: dict[str, str] = {}
+
+    def root(u: str) -> str:
+        while parent.setdefault(u, u) != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    for a, b in db.execute(f"SELECT a, b FROM [{schema.AD_TIES}] WHERE kind = 'text'"):
+        if ads.get(a) and ads.get(b) and ads[a][3] and ads[b][3]:
+            parent[root(a)] = root(b)
+    members: dict[str, list[tuple]] = defaultdict(list)
+    for u in parent:
+        members[root(u)].append(ads[u])
+    for group in members.values():
+        known_ads = sorted((r for r in group if r[3] < since), key=lambda r: (r[3], r[0]))
+        if not known_ads:
             continue
-        new, known = (rb, ra) if rb[3] >= since > ra[3] else ((ra, rb) if ra[3] >= since > rb[3] else (None, None))
-        if new is None:
-            continue
-        out.append(_alert("ad_text", "new_ad", (new[0],), known[1], new[1],
-                          [{"new_ad": new[0], "like": known[0], "cluster": known[4]}],
-                          f"new ad {new[0]} is written from the text of ad cluster {known[4]}", now, run_id, known[4]))
+        known = known_ads[0]
+        for new in sorted(r for r in group if r[3] >= since):
+            out.append(_alert("ad_text", "new_ad", (new[0],), known[1], new[1],
+                              [{"new_ad": new[0], "like": known[0], "cluster": known[4]}],
+                              f"new ad {new[0]} is written from the text of ad cluster {known[4]}", now, run_id,
+                              known[4]))
     stored = {r[0] for r in db.execute(f"SELECT key FROM [{schema.ALERTS}]")} if schema.table_exists(
         db, schema.ALERTS) else set()
     seen: set[str] = set()

@@ -12,9 +12,9 @@ stored ad pages into ``ad`` rows after the crawl.
 from __future__ import annotations
 
 from crawler.extractors.ads import is_pagination
-from crawler.platforms import page_budget, platform_domains
+from crawler.platforms import known_platforms, page_budget, platform_domains
 
-__all__ = ["link_depth", "page_budget", "platform_domains"]
+__all__ = ["known_platforms", "link_depth", "page_budget", "platform_domains"]
 
 
 def link_depth(url: str, depth: int, platform: bool) -> int:

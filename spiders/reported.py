@@ -103,6 +103,7 @@ class ReportedSiteSpider(Spider):
             site.report_keys.append(report.key(spider.case_name))
             spider.reported.add(report.domain)
         spider.platforms |= {r.domain for r in spider.reports if r.platform}   # input column "platform"
+        spider.platforms |= listing.known_platforms(spider.db_path, spider.reported)   # guessed by an earlier crawl
         return spider
 
     # ---- requests --------------------------------------------------------------------

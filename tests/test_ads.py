@@ -222,6 +222,17 @@ def test_text_ties_threshold():
 
 
 # ---- a second crawl, two hours later ------------------------------------------------------
+def test_a_platform_guessed_by_one_crawl_gets_the_platform_budget_on_the_next(recrawl):
+    """classified-c.com is a platform by structure only: the first crawl stops at the normal
+    budget; the second, into the same store, knows it from its ads and reaches every ad."""
+    want = {k for k in recrawl["truth2"]["ads"] if k.startswith("classified-c.com")}
+    assert len(want) > 50
+    got = rows(recrawl, "SELECT url FROM pages WHERE domain = 'classified-c.com' AND run_id = ?", recrawl["run2"])
+    assert len(got) > 50
+    ads = rows(recrawl, "SELECT platform_how, count(*) n FROM ads WHERE domain = 'classified-c.com' GROUP BY platform_how")
+    assert ads == [{"platform_how": "guessed", "n": len(want)}]
+
+
 def test_recrawl_number_events(recrawl):
     ch = recrawl["truth2"]["changes"]
     ev = {(r["value"], r["domain"]): r["event"] for r in rows(
@@ -235,14 +246,20 @@ def test_recrawl_number_events(recrawl):
 
 def test_recrawl_alerts_new_platform_and_new_ad_in_text_cluster(recrawl):
     number, target = recrawl["truth2"]["changes"]["new_platform"]
+    # classified-c.com (guessed in the first crawl) now gets the platform budget: its ads past
+    # the first crawl's budget are first seen now, and their numbers are new on it
+    guessed = "classified-c.com"
     new_platform = rows(recrawl, "SELECT * FROM alerts WHERE type = 'new_platform' AND run_id = ?", recrawl["run2"])
-    assert [(json.loads(a["evidence"])[0]["value"], a["to_domain"]) for a in new_platform] == [
-        (f"phone:{number}", target)]
-    text = rows(recrawl, "SELECT * FROM alerts WHERE kind = 'ad_text' AND run_id = ?", recrawl["run2"])
+    assert [(json.loads(a["evidence"])[0]["value"], a["to_domain"]) for a in new_platform
+            if a["to_domain"] != guessed] == [(f"phone:{number}", target)]
+    assert target != guessed and any(a["to_domain"] == guessed for a in new_platform)
+    text = [a for a in rows(recrawl, "SELECT * FROM alerts WHERE kind = 'ad_text' AND run_id = ?", recrawl["run2"])
+            if guessed not in json.loads(a["evidence"])[0]["new_ad"]]
     new_urls = {r["url"] for r in rows(recrawl, "SELECT url FROM ads WHERE first_seen >= "
-                                                "(SELECT started_at FROM runs WHERE id = ?)", recrawl["run2"])}
+                                                "(SELECT started_at FROM runs WHERE id = ?) AND domain != ?",
+                                       recrawl["run2"], guessed)}
     assert len(new_urls) == 2
-    assert len(text) == 1 and json.loads(text[0]["evidence"])[0]["new_ad"] in new_urls
+    assert len(text) == 1 and json.loads(text[0]["evidence"])[0]["new_ad"] in new_urls, (new_urls, rows(recrawl, "SELECT summary, evidence FROM alerts WHERE kind = 'ad_text'"))
     # the first crawl's alerts are not raised again
     assert not rows(recrawl, "SELECT 1 FROM alerts WHERE run_id = ? AND type IN ('ads', 'platforms') AND key IN "
                              "(SELECT key FROM alerts WHERE run_id != ?)", recrawl["run2"], recrawl["run2"])
