@@ -65,8 +65,9 @@ def _clean(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _plain(v: str) -> bool:
-    """A short printable string with no ':' or '<' (a key, a kind, a domain): nothing to clean."""
-    return len(v) < 48 and v.isprintable() and ":" not in v and "<" not in v
+    """A short printable string with no '<' and no ``data:`` (a key, a kind, a domain, a time,
+    a short URL): nothing to clean.  Shorter than a base64 run worth looking at."""
+    return len(v) < 48 and v.isprintable() and "<" not in v and (":" not in v or "data:" not in v.lower())
 
 
 class Store:

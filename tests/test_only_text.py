@@ -78,3 +78,19 @@ def test_the_page_extractors_see_never_sees_embedded_media():
 def test_plain_pages_are_returned_unchanged_as_the_same_object():
     text = "<p>Lorem ipsum dolor sit amet</p>" * 100
     assert strip_embedded(text) is text
+
+
+@pytest.mark.parametrize("value, stored", [
+    ("2026-12-07T06:00:00Z", "2026-12-07T06:00:00Z"),     # short, with ':' — the fast path keeps it
+    ("http://a.se/kontakt", "http://a.se/kontakt"),
+    ("DaTa:image/png;base64,AAAA", ""),                    # short data: URI in any case
+    ("x<svg onload=1>", "x"),
+    ("ok\x00\x07", "ok"),
+])
+def test_short_stored_strings_take_the_fast_path_only_when_clean(value, stored):
+    """The store skips cleaning short printable strings; a data: URI, an svg or a control
+    byte still never reaches a row."""
+    from crawler.pipelines import _clean
+    got = _clean((value,))[0]
+    assert "data:" not in got.lower() and "<svg" not in got.lower() and "\x00" not in got
+    assert got == stored
