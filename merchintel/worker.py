@@ -174,7 +174,9 @@ def _count_reports(cfg: Config, run_id: str) -> int:
 
 # ---- merge -------------------------------------------------------------------------------
 MERGE_TABLES = (schema.RUNS, schema.REPORTS, schema.SITES, schema.CASE_SITES, schema.PAGES,
-                schema.IDENTIFIERS, schema.OBSERVATIONS, schema.ERRORS)
+                schema.IDENTIFIERS, schema.OBSERVATIONS, schema.ERRORS,
+                # what workers store besides: evidence captures and their certificates, render decisions
+                schema.CAPTURES, schema.CERTIFICATES, schema.RENDERS)
 
 
 

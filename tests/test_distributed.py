@@ -597,3 +597,25 @@ def test_scrapy_crawl_distributed_is_refused(tmp_path):
                          cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=60)
     assert res.returncode != 0
     assert "start it with that command" in res.stderr
+
+
+def test_merge_keeps_captures_certificates_and_render_decisions(tmp_path):
+    """A worker's evidence captures (and their certificates) and render decisions survive the merge."""
+    cap = {"id": "c1", "url": "https://shop-a.se/", "final_url": "https://shop-a.se/", "domain": "shop-a.se",
+           "captured_at": "2024-01-02T00:00:00Z", "text_zlib": b"x\x9c\x03\x00\x00\x00\x00\x01",
+           "text_sha256": "e3b0", "cert_sha256": "ab", "run_id": "r1"}
+    a = _store(tmp_path / "a.sqlite", {
+        "captures": [cap],
+        "certificates": [{"sha256": "ab", "subject": "CN=shop-a.se", "first_seen": "2024-01-02T00:00:00Z",
+                          "last_seen": "2024-01-02T00:00:00Z"}],
+        "renders": [{"key": "k1", "url": "https://shop-a.se/", "decision": "rendered", "run_id": "r1"}]})
+    b = _store(tmp_path / "b.sqlite", {
+        "certificates": [{"sha256": "ab", "subject": "CN=shop-a.se", "first_seen": "2024-01-01T00:00:00Z",
+                          "last_seen": "2024-01-05T00:00:00Z"}]})
+    out = tmp_path / "m.sqlite"
+    got = merge_dbs(out, [a, b])["rows"]
+    assert (got["captures"], got["certificates"], got["renders"]) == (1, 1, 1)
+    assert _rows(out, "SELECT text_zlib, text_sha256 FROM captures") == [(cap["text_zlib"], "e3b0")]
+    assert _rows(out, "SELECT first_seen, last_seen FROM certificates") == [
+        ("2024-01-01T00:00:00Z", "2024-01-05T00:00:00Z")]
+    assert merge_dbs(out, [b, a])["rows"] == got

@@ -110,7 +110,8 @@ def queue_cmd(queue: str, fmt: str, **opts: Any) -> None:
 def merge(sources: tuple[str, ...], into: str, fmt: str) -> None:
     """Fold worker databases (SOURCES) into one (--into); running it again changes nothing.
 
-    Crawl evidence only (runs, reports, sites, pages, identifiers, observations, errors):
+    Crawl evidence only (runs, reports, sites, pages, identifiers, observations, errors,
+    captures, certificates, renders):
     run `merchintel enrich --db INTO` afterwards.  First-seen times keep the earliest
     value, last-seen times the latest; other columns follow the most recent row.
     """
