@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from datetime import datetime, timedelta, timezone
 
 from crawler.errors import ConfigError
@@ -80,7 +81,18 @@ def now(cfg=None, *, env: dict[str, str] | None = None) -> datetime:
 
 
 
+_LAST_SECOND: tuple[int, str] = (-1, "")
+
+
 def now_iso(cfg=None) -> str:
+    """``now`` as an ISO string; on the real clock formatted once per second (the store
+    asks for it several times a page)."""
+    global _LAST_SECOND
+    if (cfg is None or not cfg.get("now")) and not os.environ.get("MERCHINTEL_NOW"):
+        t = int(time.time())
+        if t != _LAST_SECOND[0]:
+            _LAST_SECOND = (t, time.strftime(ISO, time.gmtime(t)))
+        return _LAST_SECOND[1]
     return iso(now(cfg))
 
 

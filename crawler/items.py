@@ -39,6 +39,7 @@ class PageItem:
     identifiers: list[Identifier] = field(default_factory=list)
     referrer: str | None = None  # the Referer the request carried: the path by which the page was reached
     capture: Any = None          # crawler.capture.Capture of an accepted page (text-only), when captures are on
+    render: Any = None           # RenderItem of a page --render looked at and skipped (stored with the page)
 
     def __repr__(self) -> str:  # Scrapy logs items at debug level: a line, not the page
         return (f"PageItem({self.url!r}, status={self.status}, resource={self.resource}, depth={self.depth}, "

@@ -61,7 +61,13 @@ def _known_columns(table: str) -> frozenset[str]:
 
 def _clean(values: tuple[Any, ...]) -> tuple[Any, ...]:
     """The row with every string made fit to store (``clean_stored``)."""
-    return tuple(clean_stored(v) if isinstance(v, str) and v and not _plain(v) else v for v in values)
+    return tuple((_clean_short(v) if len(v) < 2048 else clean_stored(v)) if isinstance(v, str) and v and not _plain(v)
+                 else v for v in values)
+
+
+# The same URLs and contexts come back row after row (a page's URL on each of its
+# observations): their cleaned form is remembered, a bounded number of them.
+_clean_short = functools.lru_cache(maxsize=4096)(clean_stored)
 
 
 def _plain(v: str) -> bool:
@@ -285,6 +291,8 @@ class StorePipeline:
         assert store is not None
         if isinstance(item, PageItem):
             store.page(item)
+            if item.render is not None:
+                store.render(item.render)
             # identifiers keep only what the DB needs; the item goes on without text or capture
             item.text = ""
             item.capture = None

@@ -81,7 +81,8 @@ class PageRenderer:
         return count
 
     async def after_page(self, response: Response, item: PageItem) -> list[Any]:
-        """The render items of a crawled page (none for scripts, errors, non-HTML)."""
+        """The render items of a crawled page (none for scripts, errors, non-HTML); a page
+        looked at and not rendered gets its decision on ``item.render`` instead."""
         if item.resource != "page" or not 200 <= item.status < 300:
             return []
         if never_media.mime_of(item.content_type or "") not in never_media.HTML_TYPES:
@@ -91,7 +92,9 @@ class PageRenderer:
                                 scripts=self._scripts(response))
         base = {"url": response.url, "site": item.site, "mode": self.mode}
         if not render:
-            return [RenderItem(**base, decision="skipped", reason=reason)]
+            # the decision rides on the page's item: no second item through Scrapy per page
+            item.render = RenderItem(**base, decision="skipped", reason=reason)
+            return []
         meta = {"site": item.site, "report_id": item.report_id}
         if self.spider.proxy:
             meta["proxy"] = self.spider.proxy
