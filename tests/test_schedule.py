@@ -210,3 +210,24 @@ def test_schedule_cli(tmp_path, cli, store):
     due = json.loads(cli("schedule", "show", "--due", "--db", path, "--format", "json", "--now", at(7)).stdout)
     assert {(r["case"], r["domain"]) for r in due} == {("fox", "alpha.se"), ("fox", "bravo.se"), ("fox", "charlie.se")}
     assert MIN_EVERY == 900
+
+
+def test_now_iso_follows_the_real_clock_and_merchintel_now(monkeypatch):
+    """now_iso formats the real clock once per second, and MERCHINTEL_NOW (fixed or an
+    offset) still wins on every call."""
+    import time as _time
+    from datetime import datetime, timezone
+
+    from crawler import clock
+
+    monkeypatch.delenv("MERCHINTEL_NOW", raising=False)
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    got = clock.parse_time(clock.now_iso())
+    assert before <= got <= datetime.now(timezone.utc)
+    monkeypatch.setenv("MERCHINTEL_NOW", "2026-01-02T03:04:05Z")
+    assert clock.now_iso() == "2026-01-02T03:04:05Z"
+    monkeypatch.setenv("MERCHINTEL_NOW", "+1d")
+    assert clock.parse_time(clock.now_iso()) >= before.replace(microsecond=0) + clock.timedelta(days=1)
+    monkeypatch.delenv("MERCHINTEL_NOW")
+    _time.sleep(1.05)   # the next second is formatted afresh
+    assert clock.parse_time(clock.now_iso()) > got
