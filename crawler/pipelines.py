@@ -88,6 +88,7 @@ class Store:
         self._pending = 0
         self._last_commit = time.monotonic()
         self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._pivots: set[tuple[str, str]] = set()   # (identifier, domain) capture pivots written this run
 
     # generic upsert built from the schema
     def upsert(self, table: str, row: dict[str, Any]) -> None:
@@ -208,13 +209,21 @@ class Store:
             return
         now = cap.captured_at
         idents, observations = [], []
+        if len(self._pivots) > 200_000:   # bounded: a pivot written again costs only time
+            self._pivots.clear()
         for kind, value, raw, flags in pivots:
             ident_id = f"{kind}:{value}"
+            # a site's certificate and header fingerprint are the same on its every page: one
+            # observation per site and run (on the first page that showed it) is the evidence
+            if (ident_id, domain) in self._pivots:
+                continue
+            self._pivots.add((ident_id, domain))
             idents.append((ident_id, kind, value, dumps(flags), now, now))
             observations.append((row_key(ident_id, cap.final_url), ident_id, kind, value, domain, cap.final_url,
                                  raw[:500], raw[:200], dumps(flags), "capture", self.case_name, self.run_id, now, now, ""))
-        self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)
-        self.upsert_many(OBSERVATIONS, _OBSERVATION_COLS, observations)
+        if idents:
+            self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)
+            self.upsert_many(OBSERVATIONS, _OBSERVATION_COLS, observations)
 
     def render(self, item: RenderItem) -> None:
         """The render decision row, and what only rendering found (source page, origin

@@ -262,6 +262,18 @@ def test_a_shared_certificate_links_two_sites_a_cdn_certificate_does_not(ev):
     assert all(s["weight"] == 0 for s in p.get("cdn-q.com", {}).get("shared", []) if s["kind"].startswith("tls"))
 
 
+def test_capture_pivots_are_observed_once_per_site_and_crawl(ev):
+    """Each page keeps its own certificate and header fingerprint in its capture; the pivot
+    is one observation per site and run (the first page that showed it)."""
+    db = schema.open_db(ev["db"], readonly=True)
+    per_site = db.execute("SELECT domain, run_id, identifier_id, count(*) FROM observations WHERE source = 'capture' "
+                          "GROUP BY domain, run_id, identifier_id").fetchall()
+    assert per_site and all(n == 1 for *_, n in per_site)
+    pages = db.execute("SELECT domain, count(*) FROM captures WHERE header_fp IS NOT NULL GROUP BY domain "
+                       "HAVING count(*) > 1").fetchall()
+    assert pages, "the test web needs a site with several captured pages"
+
+
 # ---- the pure parts, table-driven ---------------------------------------------------------------
 @pytest.mark.parametrize("html, present, absent", [
     ('<img src="/a.jpg">', ['mi-src="/a.jpg"'], [" src="]),
