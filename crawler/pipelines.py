@@ -214,12 +214,13 @@ class Store:
         for kind, value, raw, flags in pivots:
             ident_id = f"{kind}:{value}"
             # a site's certificate and header fingerprint are the same on its every page: one
-            # observation per site and run (on the first page that showed it) is the evidence
+            # observation per site (keyed by site, so a re-crawl updates it), written once a
+            # run, naming the first page that showed it
             if (ident_id, domain) in self._pivots:
                 continue
             self._pivots.add((ident_id, domain))
             idents.append((ident_id, kind, value, dumps(flags), now, now))
-            observations.append((row_key(ident_id, cap.final_url), ident_id, kind, value, domain, cap.final_url,
+            observations.append((row_key(ident_id, domain, "capture"), ident_id, kind, value, domain, cap.final_url,
                                  raw[:500], raw[:200], dumps(flags), "capture", self.case_name, self.run_id, now, now, ""))
         if idents:
             self.upsert_many(IDENTIFIERS, _IDENTIFIER_COLS, idents)

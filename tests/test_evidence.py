@@ -264,7 +264,7 @@ def test_a_shared_certificate_links_two_sites_a_cdn_certificate_does_not(ev):
 
 def test_capture_pivots_are_observed_once_per_site_and_crawl(ev):
     """Each page keeps its own certificate and header fingerprint in its capture; the pivot
-    is one observation per site and run (the first page that showed it)."""
+    is one observation per site (the first page that showed it)."""
     db = schema.open_db(ev["db"], readonly=True)
     per_site = db.execute("SELECT domain, run_id, identifier_id, count(*) FROM observations WHERE source = 'capture' "
                           "GROUP BY domain, run_id, identifier_id").fetchall()
