@@ -35,7 +35,7 @@ import crawl_bench  # noqa: E402
 
 from crawler import schema  # noqa: E402
 from crawler.capture import capture_page  # noqa: E402
-from crawler.pipelines import Store  # noqa: E402
+from crawler.store import Store  # noqa: E402
 from crawler.items import PageItem  # noqa: E402
 from merchintel.evidence import verify  # noqa: E402
 

@@ -15,7 +15,6 @@ import os
 import pickle
 import signal
 import socket
-import struct
 import threading
 import time
 from collections import deque
@@ -24,6 +23,7 @@ from typing import Any
 
 from crawler import never_media
 from crawler.capture import StoredText, stored_text
+from crawler.channel import FramedChannel, FrameReader, send_frame
 from crawler.domains import registered_domain
 from crawler.extractors import extract_all, extract_meta
 from crawler.extractors.links import link_bonus, page_links
@@ -119,30 +119,20 @@ class WorkerGone(Exception):
 
 
 
-_FRAME = struct.Struct("!I")
-
-
-
-class AnalysisWorker:
+class AnalysisWorker(FramedChannel):
     """One forked process running ``analyze_page`` for the crawl, over a socket pair.
 
     Scrapy's reactor is single-threaded; extraction, lxml parsing and link resolution are
     most of merchintel's own work per page, so on a second core they overlap with the
-    downloads.  No helper thread lives in the crawl process (a thread would fight the
-    reactor for the GIL): requests are written without blocking from the event loop and
-    answers read by an event-loop reader, in order.  Bodies never reach the worker — only
-    the decoded text — and it keeps nothing.
+    downloads.  The crawl's end is a ``FramedChannel`` (no thread, no blocking); answers
+    come back in order.  Bodies never reach the worker — only the decoded text — and it
+    keeps nothing.
     """
 
     def __init__(self, sock: socket.socket, proc: Any):
-        self.sock, self.proc = sock, proc
-        self.fd = sock.fileno()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.out = bytearray()
-        self.inbuf = bytearray()
+        super().__init__(sock)
+        self.proc = proc
         self.waiting: deque[asyncio.Future] = deque()
-        self.writing = False
-        self.gone = False
 
     @classmethod
     def start(cls, logger: Any = None) -> AnalysisWorker | None:
@@ -167,78 +157,30 @@ class AnalysisWorker:
         if self.gone:
             raise WorkerGone()
         loop = asyncio.get_running_loop()
-        if self.loop is None:
-            self.loop = loop
-            loop.add_reader(self.fd, self._on_readable)
-        data = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        self.attach(loop)
         fut = loop.create_future()
         self.waiting.append(fut)
-        self.out += _FRAME.pack(len(data))
-        self.out += data
-        self._flush()
+        self.send(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
         kind, value = await fut
         if kind == "error":
             raise RuntimeError(f"page analysis failed: {value}")
         return value
 
-    def _flush(self) -> None:
-        if self.gone:
-            return
-        try:
-            n = self.sock.send(self.out) if self.out else 0
-        except (BlockingIOError, InterruptedError):
-            n = 0
-        except OSError:
-            self._lost()
-            return
-        del self.out[:n]
-        if self.out and not self.writing:
-            self.loop.add_writer(self.fd, self._flush)
-            self.writing = True
-        elif not self.out and self.writing:
-            self.loop.remove_writer(self.fd)
-            self.writing = False
+    def on_frame(self, payload: bytes) -> None:
+        answer = pickle.loads(payload)
+        fut = self.waiting.popleft()
+        if not fut.done():
+            fut.set_result(answer)
 
-    def _on_readable(self) -> None:
-        try:
-            data = self.sock.recv(1 << 20)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self._lost()
-            return
-        buf = self.inbuf
-        buf += data
-        while len(buf) >= 4:
-            (n,) = _FRAME.unpack_from(buf)
-            if len(buf) < 4 + n:
-                break
-            answer = pickle.loads(bytes(buf[4:4 + n]))
-            del buf[:4 + n]
-            fut = self.waiting.popleft()
-            if not fut.done():
-                fut.set_result(answer)
-
-    def _lost(self) -> None:
-        self._detach()
+    def on_lost(self) -> None:
         while self.waiting:
             fut = self.waiting.popleft()
             if not fut.done():
                 fut.set_exception(WorkerGone())
 
-    def _detach(self) -> None:
-        self.gone = True
-        if self.loop is not None:
-            self.loop.remove_reader(self.fd)
-            if self.writing:
-                self.loop.remove_writer(self.fd)
-                self.writing = False
-
     def close(self) -> None:
         """Stop the worker (its end of the socket sees EOF) and reap it."""
-        self._detach()
+        self.detach()
         try:
             self.sock.close()
         except OSError:
@@ -269,22 +211,18 @@ def _analysis_worker_main(sock: socket.socket, parent_sock: socket.socket, paren
 
     threading.Thread(target=watchdog, name="merchintel-parent-watch", daemon=True).start()
     sock.setblocking(True)
-    reader = sock.makefile("rb")
+    reader = FrameReader(sock)
     while True:
-        head = reader.read(4)
-        if len(head) < 4:
-            os._exit(0)
-        (n,) = _FRAME.unpack(head)
-        payload = reader.read(n)
-        if len(payload) < n:
+        try:
+            payload = reader.next()
+        except EOFError:
             os._exit(0)
         try:
             answer: tuple[str, Any] = ("ok", analyze_page(*pickle.loads(payload)))
         except Exception as exc:
             answer = ("error", type(exc).__name__)
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            sock.sendall(_FRAME.pack(len(data)) + data)
+            send_frame(sock, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             os._exit(0)
 

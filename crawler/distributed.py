@@ -216,7 +216,10 @@ class JobItem:
 
 
 class DistributedStorePipeline(StorePipeline):
-    """StorePipeline + report rows per job, the job's case on every row, ack after commit."""
+    """StorePipeline + report rows per job, the job's case on every row, ack after commit
+    (so its rows are written in the crawl process: no store writer)."""
+
+    WRITER = False
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         spider = spider or self.crawler.spider

@@ -126,6 +126,9 @@ MERCHINTEL_PROGRESS_INTERVAL = 2.0   # seconds between progress lines on stderr
 # Extraction, lxml parsing and link resolution run in this many forked worker processes
 # (the reactor is single-threaded); "auto" = 1 on a machine with 2+ cores, 0 = in-process.
 MERCHINTEL_ANALYSIS_WORKERS = "auto"
+# The SQLite writes run in a store writer process (crawler/store_writer.py): "auto" = on
+# with 2+ cores, 0 = in the crawl process.
+MERCHINTEL_STORE_WRITER = "auto"
 
 
 def _defaults() -> dict[str, Any]:

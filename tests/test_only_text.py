@@ -90,7 +90,7 @@ def test_plain_pages_are_returned_unchanged_as_the_same_object():
 def test_short_stored_strings_take_the_fast_path_only_when_clean(value, stored):
     """The store skips cleaning short printable strings; a data: URI, an svg or a control
     byte still never reaches a row."""
-    from crawler.pipelines import _clean
+    from crawler.store import _clean
     got = _clean((value,))[0]
     assert "data:" not in got.lower() and "<svg" not in got.lower() and "\x00" not in got
     assert got == stored

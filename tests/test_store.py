@@ -18,7 +18,7 @@ from crawler import schema
 from crawler.extractors.model import Identifier
 from fakeweb import FakeWeb
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
-from crawler.pipelines import Store
+from crawler.store import Store
 
 
 def _page(url="http://shop-a.se/", **kw):

@@ -1,0 +1,209 @@
+"""The store writer (crawler/store_writer.py): the crawl's rows written in a process of their
+own — the same rows as in-process, nothing lost when it dies, errors reported, no orphan."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from scrapy.settings import Settings
+
+from crawler import schema
+from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from crawler.pipelines import StorePipeline
+from crawler.store_writer import StoreWriter, store_writers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("value,want", [("auto", 1 if (os.cpu_count() or 1) >= 2 else 0), (None, store_writers("auto")),
+                                        ("0", 0), (0, 0), (1, 1), ("1", 1), (3, 1), ("off", 0), ("on", 1)])
+def test_writer_setting(value, want):
+    assert store_writers(value) == want
+
+
+def _page(i: int, **kw) -> PageItem:
+    fields = {"url": f"http://shop{i % 3}.se/p{i}.html", "domain": f"shop{i % 3}.se", "site": f"shop{i % 3}.se",
+              "final_url": f"http://shop{i % 3}.se/p{i}.html", "status": 200, "text": f"page {i}", **kw}
+    return PageItem(**fields)
+
+
+class _Crawler:
+    def __init__(self, db: Path, writer: int):
+        self.settings = Settings({"MERCHINTEL_DB": str(db), "MERCHINTEL_RUN_ID": "run-1", "MERCHINTEL_CASE": "c",
+                                  "MERCHINTEL_STORE_WRITER": writer})
+        self.stats = None
+
+
+def _rows(db: Path) -> dict[str, list]:
+    c = sqlite3.connect(db)
+    try:
+        return {"pages": sorted(c.execute("SELECT url, domain, status, text, run_id, case_name FROM pages")),
+                "errors": sorted(c.execute("SELECT url, kind, reason FROM errors")),
+                "sites": sorted(c.execute("SELECT domain, last_status FROM sites"))}
+    finally:
+        c.close()
+
+
+def _items(n: int) -> list:
+    out: list = [_page(i) for i in range(n)]
+    out.append(FetchErrorItem(url="http://gone.se/", domain="gone.se", site="gone.se", stage="fetch",
+                              kind="nxdomain", reason="no such name"))
+    out += [SiteDoneItem(domain=f"shop{i}.se", status="ok", hostnames=[f"shop{i}.se"]) for i in range(3)]
+    return out
+
+
+def _run_pipeline(db: Path, writer: int, items: list, *, kill_after: int | None = None) -> StorePipeline:
+    pipe = StorePipeline(_Crawler(db, writer))
+
+    async def run() -> None:
+        pipe.open_spider()
+        assert (pipe.writer is not None) == bool(writer)
+        for n, item in enumerate(items):
+            if n == kill_after:
+                os.kill(pipe.writer.proc.pid, signal.SIGKILL)
+                deadline = time.monotonic() + 10
+                while pipe.writer is not None and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)   # the pipeline notices on the event loop
+                assert pipe.writer is None, "the pipeline did not notice its writer died"
+            out = pipe.process_item(item)
+            if asyncio.iscoroutine(out):
+                await out
+        await pipe.close_spider()
+    asyncio.run(run())
+    return pipe
+
+
+def test_the_writer_stores_what_the_crawl_process_would(tmp_path):
+    items = _items(300)
+    _run_pipeline(tmp_path / "in.sqlite", 0, _items(300))
+    _run_pipeline(tmp_path / "out.sqlite", 1, items)
+    want, got = _rows(tmp_path / "in.sqlite"), _rows(tmp_path / "out.sqlite")
+    assert len(want["pages"]) == 300 and want["errors"] and len(want["sites"]) == 3
+    assert got == want
+    # the item goes on through Scrapy without its text (as in-process)
+    assert all(i.text == "" for i in items if isinstance(i, PageItem))
+
+
+def test_a_killed_writer_loses_nothing(tmp_path, caplog):
+    """SIGKILL mid-crawl: what it had not committed is stored by the crawl process, and so
+    is everything after."""
+    import logging
+    caplog.set_level(logging.WARNING, logger="crawler.pipelines")
+    _run_pipeline(tmp_path / "in.sqlite", 0, _items(400))
+    _run_pipeline(tmp_path / "killed.sqlite", 1, _items(400), kill_after=250)
+    assert _rows(tmp_path / "killed.sqlite") == _rows(tmp_path / "in.sqlite")
+    assert any("store writer stopped" in r.getMessage() for r in caplog.records)
+
+
+def test_an_item_the_writer_cannot_store_is_reported_and_the_rest_stored(tmp_path):
+    db = tmp_path / "e.sqlite"
+    schema.open_db(db).conn.close()
+    errors: list[tuple[str, str]] = []
+    lost: list[list[bytes]] = []
+
+    async def run() -> None:
+        w = StoreWriter.start(str(db), "run-1", "c", 200, on_error=lambda what, why: errors.append((what, why)),
+                              on_lost=lost.append)
+        w.put(_page(1))
+        w.put(_page(2, status={"no"}))        # sqlite cannot bind a set: an error, not the end
+        w.put(_page(3))
+        await w.close()
+        assert w.proc.returncode == 0
+    asyncio.run(run())
+    assert not lost
+    assert [u for (u, *_) in _rows(db)["pages"]] == ["http://shop0.se/p3.html", "http://shop1.se/p1.html"]
+    assert len(errors) == 1 and errors[0][0] == "PageItem http://shop2.se/p2.html" and "Error" in errors[0][1]
+
+
+def test_the_writer_commits_and_leaves_when_its_crawl_is_killed(tmp_path):
+    """A crawl killed with SIGKILL leaves no writer behind, and what it had sent is stored."""
+    db, pidfile = tmp_path / "k.sqlite", tmp_path / "pid"
+    code = (f"import asyncio, sys, time; sys.path.insert(0, {str(ROOT)!r})\n"
+            "from tests.test_store_writer import _Crawler, _page\n"
+            "from crawler.pipelines import StorePipeline\n"
+            f"pipe = StorePipeline(_Crawler({str(db)!r}, 1))\n"
+            "async def run():\n"
+            "    pipe.open_spider()\n"
+            "    for i in range(50): pipe.process_item(_page(i))\n"
+            "    await asyncio.sleep(0.5)\n"
+            f"    open({str(pidfile)!r}, 'w').write(str(pipe.writer.proc.pid))\n"
+            "    await asyncio.sleep(60)\n"
+            "asyncio.run(run())\n")
+    p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        child = int(pidfile.read_text())
+    finally:
+        p.kill()
+        p.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.1)
+    if _alive(child):
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the store writer outlived its crawl process")
+    assert len(_rows(db)["pages"]) == 50
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+_CRAWL = """
+import sys
+from crawler.config import load_config
+from crawler.inputs import read_input
+from crawler.clock import new_run_id
+from merchintel.runner import crawl_reports, prepare_run
+writer, db, ns, reports = sys.argv[1:5]
+cfg = load_config({"db": db, "allow_private": True, "nameservers": ns}, env={}, toml_path=None)
+name, reps, _ = read_input(reports)
+rid = new_run_id()
+crawl_reports(cfg, prepare_run(cfg, name, reps, [], run_id=rid), run_id=rid,
+              extra_settings={"MERCHINTEL_STORE_WRITER": int(writer)})
+"""
+
+
+def test_the_sample_web_crawl_is_the_same_with_and_without_the_writer(tmp_path):
+    """Every stored page, observation, capture, site and error of a real crawl."""
+    from fakeweb import SAMPLE_WEB, FakeWeb
+    from tests.conftest import cli_env
+
+    got = []
+    with FakeWeb(SAMPLE_WEB) as web:
+        reports = web.render_reports(tmp_path / "r.csv", src=SAMPLE_WEB / "reports.csv")
+        for writer in ("0", "1"):
+            db = tmp_path / f"w{writer}.sqlite"
+            subprocess.run([sys.executable, "-c", _CRAWL, writer, str(db), web.env["MERCHINTEL_NAMESERVERS"],
+                            str(reports)], env=cli_env(tmp_path), check=True, capture_output=True, timeout=240)
+            c = sqlite3.connect(db)
+            got.append({
+                # not redirect_chain: which page reaches another first depends on timing
+                "pages": sorted(c.execute("SELECT url, final_url, status, title, linked_domains, text, sha256 "
+                                          "FROM pages")),
+                "observations": sorted(c.execute("SELECT kind, value, domain, raw, context, flags FROM observations")),
+                # distinct: a page reached twice in a run (a link and a redirect racing) is
+                # captured twice, in either mode, depending on timing
+                "captures": sorted(set(c.execute("SELECT url, final_url, status, body_sha256, text_sha256, header_fp "
+                                                 "FROM captures"))),
+                "sites": sorted(c.execute("SELECT domain, last_status, final_domain, hostnames FROM sites")),
+                "errors": sorted(c.execute("SELECT url, stage, kind, reason FROM errors")),
+            })
+            c.close()
+    assert got[0]["pages"] and got[0]["observations"] and got[0]["captures"]
+    for table in got[0]:
+        assert got[0][table] == got[1][table], table
