@@ -129,6 +129,7 @@ class RSSProbe:
     def opened(self, spider):
         self.t0 = time.perf_counter()   # both crawls are timed from spider_opened to spider_closed
         self.cpu0 = cpu_seconds()
+        self.wait0 = runqueue_wait()
 
     def item_scraped(self, item, response=None, spider=None):
         from crawler.items import SiteDoneItem
@@ -140,7 +141,19 @@ class RSSProbe:
     def closed(self, spider, reason):
         Path(self.crawler.settings.get("BENCH_PROBE_FILE")).write_text(
             json.dumps({"rss": self.samples, "seconds": time.perf_counter() - self.t0,
-                        "cpu": {k: v - self.cpu0.get(k, 0.0) for k, v in cpu_seconds().items()}}))
+                        "cpu": {k: v - self.cpu0.get(k, 0.0) for k, v in cpu_seconds().items()},
+                        "runqueue_wait": runqueue_wait() - self.wait0}))
+
+
+def runqueue_wait() -> float:
+    """Seconds this process's threads were ready to run but waited for a CPU (schedstat)."""
+    total = 0
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / 1e9
 
 
 def cpu_seconds() -> dict[str, float]:
@@ -207,6 +220,7 @@ def worker_merchintel(args) -> dict:
     probed = json.loads(probe.read_text())
     return {"pages": stats.get("pages", 0), "seconds": probed["seconds"], "peak_rss_mb": peak_mb(), "cpu": probed["cpu"],
             "with_startup_seconds": time.perf_counter() - t0, "rss_at_sites": probed["rss"],
+            "runqueue_wait": probed.get("runqueue_wait", 0.0),
             "identifiers": stats.get("identifiers", 0), "errors": stats.get("errors", 0), "db": str(db)}
 
 
@@ -282,7 +296,8 @@ def worker_bare(args) -> dict:
     stats = crawler.stats.get_stats()
     probed = json.loads(Path(settings["BENCH_PROBE_FILE"]).read_text())
     return {"pages": stats.get("response_received_count", 0), "seconds": probed["seconds"], "cpu": probed["cpu"],
-            "with_startup_seconds": time.perf_counter() - t0, "peak_rss_mb": peak_mb()}
+            "with_startup_seconds": time.perf_counter() - t0, "peak_rss_mb": peak_mb(),
+            "runqueue_wait": probed.get("runqueue_wait", 0.0)}
 
 
 # ---- driver -----------------------------------------------------------------------------
@@ -355,7 +370,10 @@ def main() -> int:
             rounds.append((windowed, mi))
             w_rate, m_rate = windowed["pages"] / windowed["seconds"], mi["pages"] / mi["seconds"]
             print(f"  round {i + 1}: bare windowed {w_rate:7.1f} pages/s, merchintel {m_rate:7.1f} pages/s, "
-                  f"ratio {m_rate / max(w_rate, bare['pages'] / bare['seconds']):.2f}", flush=True)
+                  f"ratio {m_rate / max(w_rate, bare['pages'] / bare['seconds']):.2f}; crawl-process CPU "
+                  f"{windowed['cpu']['crawl']:.1f} s / {mi['cpu']['crawl']:.1f} s (+{mi['cpu']['children']:.1f} s in "
+                  f"helpers), waited for a CPU {windowed['runqueue_wait']:.1f} s / {mi['runqueue_wait']:.1f} s",
+                  flush=True)
     import statistics
 
     bare_rate = bare["pages"] / bare["seconds"]
@@ -369,7 +387,7 @@ def main() -> int:
           f"{rate['windowed']:7.1f} pages/s, peak RSS {windowed['peak_rss_mb']:.0f} MB, CPU {windowed['cpu']['crawl']:.1f} s")
     print(f"merchintel           : {mi['pages']:6d} pages in {mi['seconds']:6.1f} s = {rate['mi']:7.1f} pages/s, "
           f"peak RSS {mi['peak_rss_mb']:.0f} MB, {mi['identifiers']} identifiers, {mi['errors']} errors, "
-          f"CPU {mi['cpu']['crawl']:.1f} s + {mi['cpu']['children']:.1f} s in the page-analysis worker")
+          f"CPU {mi['cpu']['crawl']:.1f} s + {mi['cpu']['children']:.1f} s in the helper processes (page analysis, store writer)")
     # the baseline is the faster of the two bare crawls: the ratio must not flatter merchintel
     ratio = statistics.median(ratios)
     print(f"ratio merchintel / best bare = {ratio:.2f}, median of {len(ratios)} round(s) "

@@ -23,7 +23,7 @@ from typing import Any
 
 from crawler import never_media
 from crawler.capture import StoredText, stored_text
-from crawler.channel import FramedChannel, FrameReader, send_frame
+from crawler.channel import FramedChannel, FrameReader, lower_priority, send_frame
 from crawler.domains import registered_domain
 from crawler.extractors import extract_all, extract_meta
 from crawler.extractors.links import link_bonus, page_links
@@ -199,6 +199,7 @@ def _analysis_worker_main(sock: socket.socket, parent_sock: socket.socket, paren
     # finishes what is in flight, which needs this worker).  The worker ends when the crawl
     # closes its socket, or by itself when the crawl process is gone (SIGKILL): no orphan.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    lower_priority()
     try:
         signal.set_wakeup_fd(-1)   # the parent's event loop fd is not this process's
     except (ValueError, OSError):

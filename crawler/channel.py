@@ -10,12 +10,24 @@ Only the crawl's own objects travel: decoded text, items, acknowledgements — n
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import struct
 from typing import Any
 
 FRAME = struct.Struct("!I")
+# Helpers run this much nicer than the crawl: Scrapy's one thread is what the whole crawl
+# waits on, so when the cores are busy it goes first; the helpers have queues.
+HELPER_NICE = 10
+
+
+def lower_priority(step: int = HELPER_NICE) -> None:
+    """Called by a helper process on itself (a no-op where the OS refuses)."""
+    try:
+        os.nice(step)
+    except (OSError, AttributeError):
+        pass
 
 
 class FramedChannel:

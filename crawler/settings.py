@@ -87,6 +87,10 @@ RETRY_EXCEPTIONS = [
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 DEPTH_LIMIT = 0                      # the spider enforces --depth itself (and counts it)
+# Scrapy's own depth counting and per-request byte stats: nothing reads them (the spider
+# keeps mi_depth; the crawl's counters are merchintel/*), and they cost time on every page.
+SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.depth.DepthMiddleware": None}
+DOWNLOADER_STATS = False
 USER_AGENT = default("user_agent")
 # Scrapy runs CONCURRENT_ITEMS asyncio tasks per callback output (100 by default); the
 # pipeline is synchronous SQLite, so a few workers do the same work and keep the output's

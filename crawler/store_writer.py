@@ -31,7 +31,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Callable
 
-from crawler.channel import FramedChannel, FrameReader, send_frame
+from crawler.channel import FramedChannel, FrameReader, lower_priority, send_frame
 
 CLOSE = "close"
 # Items sent and not yet acknowledged above which the pipeline waits (a slow disk must
@@ -161,6 +161,7 @@ def main(fd: int) -> int:
     from crawler.store import Store
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the crawl's to handle
+    lower_priority()
     sock = socket.socket(fileno=fd)
     sock.setblocking(True)
     reader = FrameReader(sock)

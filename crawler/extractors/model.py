@@ -142,6 +142,11 @@ class Identifier:
     def id(self) -> str:
         return f"{self.kind}:{self.value}"
 
+    def __reduce__(self) -> tuple:
+        # pickled as a plain constructor call (the crawl sends identifiers to and from its
+        # helper processes): the dataclass default for slots runs Python code per object
+        return (Identifier, (self.kind, self.value, self.raw, self.context, self.flags))
+
     def to_dict(self) -> dict[str, Any]:
         d = {"kind": self.kind, "value": self.value, "raw": self.raw, "context": self.context}
         if self.flags:
