@@ -359,30 +359,46 @@ class Capture:
     cert: CertInfo | None = None
     header_fp: str | None = None
     header_basis: str = ""
+    # ``finish`` pending: headers as received (not yet cleaned), fingerprint and certificate
+    # not yet made from them (the crawl hands that work to the store writer)
+    raw: bool = False
+    cert_der: bytes | None = field(default=None, repr=False)
+
+
+def finish(cap: Capture) -> Capture:
+    """A capture made whole: headers cleaned (cookie values cut to names), the header
+    fingerprint taken, the certificate parsed.  Nothing to do when it already is."""
+    if cap.raw:
+        cap.headers = clean_headers(cap.headers)
+        cap.request_headers = clean_headers(cap.request_headers)
+        cap.header_fp, cap.header_basis = header_fingerprint(cap.headers)
+        if cap.cert_der:
+            try:
+                cap.cert = parse_certificate(cap.cert_der)
+            except ValueError:
+                cap.cert = None    # a certificate cryptography cannot read is no evidence of anything
+        cap.cert_der = None
+        cap.raw = False
+    return cap
 
 
 def capture_page(*, url: str, final_url: str, redirect_chain: list[dict[str, Any]], status: int,
                  headers: Iterable[tuple[str, str]], request_headers: Iterable[tuple[str, str]] = (),
                  ip: str | None, captured_at: str, content_type: str | None, body: bytes, text: str = "",
-                 certificate_der: bytes | None = None, stored: StoredText | None = None) -> Capture:
+                 certificate_der: bytes | None = None, stored: StoredText | None = None,
+                 whole: bool = True) -> Capture:
     """The capture of one page from its parts (the spider's hook gathers them); ``stored``:
-    the page's ``stored_text`` when it was already made (else it is made here from ``text``)."""
+    the page's ``stored_text`` when it was already made (else it is made here from ``text``).
+    ``whole=False`` leaves the header and certificate work to ``finish`` (the store does it)."""
     if stored is None:
         stored = stored_text(text)
-    hdrs = clean_headers(headers)
-    fp, basis = header_fingerprint(hdrs)
-    cert = None
-    if certificate_der:
-        try:
-            cert = parse_certificate(certificate_der)
-        except ValueError:
-            cert = None    # a certificate cryptography cannot read is no evidence of anything
-    return Capture(
-        url=url, final_url=final_url, redirect_chain=list(redirect_chain), status=int(status), headers=hdrs,
-        request_headers=clean_headers(request_headers), ip=ip, captured_at=captured_at,
-        content_type=content_type, body_sha256=hashlib.sha256(body).hexdigest(), body_bytes=len(body),
-        text_zlib=stored.zlib, text_sha256=stored.sha256, text_bytes=stored.bytes,
-        neutralised=stored.neutralised, cert=cert, header_fp=fp, header_basis=basis)
+    cap = Capture(
+        url=url, final_url=final_url, redirect_chain=list(redirect_chain), status=int(status),
+        headers=[[n, v] for n, v in headers], request_headers=[[n, v] for n, v in request_headers], ip=ip,
+        captured_at=captured_at, content_type=content_type, body_sha256=hashlib.sha256(body).hexdigest(),
+        body_bytes=len(body), text_zlib=stored.zlib, text_sha256=stored.sha256, text_bytes=stored.bytes,
+        neutralised=stored.neutralised, raw=True, cert_der=certificate_der or None)
+    return finish(cap) if whole else cap
 
 
 # The columns of a captures row that its record digest covers, in this order.
@@ -400,7 +416,8 @@ def record_digest(row: dict[str, Any]) -> str:
 
 
 def capture_response(response: Any, *, asked: str, chain: list[dict[str, Any]], content_type: str | None,
-                     captured_at: str, text: str = "", stored: StoredText | None = None) -> Capture:
+                     captured_at: str, text: str = "", stored: StoredText | None = None,
+                     whole: bool = True) -> Capture:
     """``capture_page`` from a Scrapy response (read by attribute: no Scrapy import here)."""
     def pairs(headers: Any) -> list[tuple[str, str]]:
         out = []
@@ -415,7 +432,7 @@ def capture_response(response: Any, *, asked: str, chain: list[dict[str, Any]], 
         headers=pairs(response.headers), request_headers=pairs(getattr(request, "headers", None)),
         ip=str(ip) if ip is not None else None, captured_at=captured_at, content_type=content_type,
         body=response.body, text=text, certificate_der=der_of(getattr(response, "certificate", None)),
-        stored=stored)
+        stored=stored, whole=whole)
 
 
 def _latin1(v: Any) -> str:

@@ -27,7 +27,7 @@ import json
 import time
 from typing import Any
 
-from crawler.capture import Capture, record_digest
+from crawler.capture import Capture, finish, record_digest
 from crawler.clock import now_iso
 from crawler.domains import registered_domain
 from crawler.extractors.only_text import clean_stored
@@ -190,6 +190,7 @@ class Store:
     def capture(self, cap: Capture, item: PageItem) -> None:
         """The page's evidence capture, its certificate, and the pivots it gives (a shared
         certificate, names or distinctive headers) as observations of source ``capture``."""
+        cap = finish(cap)   # the crawl may leave the header and certificate work to the store
         domain = schema_domain(cap.final_url) or item.domain
         cert = cap.cert
         row: dict[str, Any] = {

@@ -225,8 +225,10 @@ class ReportedSiteSpider(Spider):
         a = await self._analyze(text, response.url, kind, want_parked, max_links, want_capture)
         # the page's evidence capture (text-only HTML made with the analysis; headers, address,
         # certificate, hashes)
+        # (its headers are cleaned and fingerprinted by the store, off Scrapy's thread)
+        fetched_at = now_iso()
         capture = capture_response(response, asked=asked, chain=chain, stored=a.stored, content_type=ctype or None,
-                                   captured_at=now_iso()) if want_capture else None
+                                   captured_at=fetched_at, whole=False) if want_capture else None
         del text
         for what in a.failed:
             self.logger.warning("%s failed on %s", what, response.url)
@@ -243,7 +245,7 @@ class ReportedSiteSpider(Spider):
             linked_domains=sorted(d for d in linked_domains if d),
             text=a.text,
             sha256=hashlib.sha256(response.body).hexdigest(), body_bytes=len(response.body),
-            fetched_at=now_iso(), report_id=meta.get("report_id"), identifiers=identifiers,
+            fetched_at=fetched_at, report_id=meta.get("report_id"), identifiers=identifiers,
             referrer=header(response.request, b"Referer") if response.request is not None else None,
             capture=capture)
         out: list[Any] = [item]
