@@ -55,7 +55,7 @@ class StorePipeline:
             try:
                 self.writer = StoreWriter.start(self.path, self.run_id, self.case_name, self.commit_every,
                                                 on_error=self._writer_error, on_lost=self._writer_lost)
-            except (OSError, RuntimeError) as exc:   # no process, no running loop: store in-process
+            except (OSError, RuntimeError, ValueError) as exc:   # no process, no running loop: store in-process
                 logger.warning("store writer not started (%s); storing in the crawl process", type(exc).__name__)
         if self.writer is None:
             self.store = self._open_store(db)

@@ -31,7 +31,9 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Callable
 
+from crawler import schema
 from crawler.channel import FramedChannel, FrameReader, lower_priority, send_frame
+from crawler.store import Store
 
 CLOSE = "close"
 # Items sent and not yet acknowledged above which the pipeline waits (a slow disk must
@@ -157,9 +159,6 @@ class StoreWriter(FramedChannel):
 
 def main(fd: int) -> int:
     """The writer process: items from the socket into the store, in order."""
-    from crawler import schema
-    from crawler.store import Store
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the crawl's to handle
     lower_priority()
     sock = socket.socket(fileno=fd)

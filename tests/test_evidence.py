@@ -344,6 +344,36 @@ def test_capture_page_hashes_body_as_received_and_cuts_cookie_values():
     assert bad.cert is None
 
 
+def test_a_capture_left_raw_by_the_crawl_is_made_whole_by_the_store_the_same_way(tmp_path):
+    """The crawl leaves header cleaning, fingerprint and certificate to the store
+    (``whole=False``; the store writer calls ``finish``): the same capture as made at once."""
+    from crawler.capture import finish
+    cert_pem, _ = self_signed(["a.se", "b.se"])
+    parts = dict(url="http://a.se/", final_url="https://a.se/", redirect_chain=[], status=200,
+                 headers=[("Set-Cookie", "sid=SECRET; path=/"), ("Server", "DarkCart/2"), ("X-Shop", "n\x007")],
+                 ip="127.0.0.1", request_headers=[("Cookie", "sid=SECRET")], captured_at="2026-01-01T00:00:00Z",
+                 content_type="text/html", body=b"<p>x</p>", text="<p>x</p>", certificate_der=schema_der(cert_pem))
+    raw = capture_page(**parts, whole=False)
+    assert raw.raw and raw.cert is None and raw.header_fp is None and "SECRET" in str(raw.headers)
+    whole = capture_page(**parts)
+    assert not whole.raw and whole.header_fp and whole.cert.san_domains == ["a.se", "b.se"]
+    assert finish(raw) == whole and finish(whole) == whole
+    # and through the store: the row is the one the whole capture gives
+    from crawler.items import PageItem
+    from crawler.store import Store
+    got = []
+    for cap in (capture_page(**parts, whole=False), whole):
+        db = schema.open_db(tmp_path / f"{len(got)}.sqlite")
+        store = Store(db, run_id="r", case_name="c")
+        store.page(PageItem(url="http://a.se/", domain="a.se", final_url="https://a.se/", site="a.se", status=200,
+                            capture=cap))
+        store.commit()
+        got.append([dict(r) for r in db.query("SELECT headers, request_headers, header_fp, cert_sha256, "
+                                              "record_sha256 FROM captures")])
+        db.conn.close()
+    assert got[0] == got[1] and "SECRET" not in str(got[0])
+
+
 def test_an_older_database_opens_and_gets_the_evidence_tables(tmp_path):
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path)

@@ -75,6 +75,7 @@ def _run_pipeline(db: Path, writer: int, items: list, *, kill_after: int | None 
                 assert pipe.writer is None, "the pipeline did not notice its writer died"
             out = pipe.process_item(item)
             if asyncio.iscoroutine(out):
+                pipe.waited = getattr(pipe, "waited", 0) + 1
                 await out
         await pipe.close_spider()
     asyncio.run(run())
@@ -90,6 +91,16 @@ def test_the_writer_stores_what_the_crawl_process_would(tmp_path):
     assert got == want
     # the item goes on through Scrapy without its text (as in-process)
     assert all(i.text == "" for i in items if isinstance(i, PageItem))
+
+
+def test_a_writer_that_falls_behind_holds_the_crawl_back(tmp_path, monkeypatch):
+    """More items unacknowledged than the bound and process_item waits for a commit."""
+    from crawler import store_writer
+    monkeypatch.setattr(store_writer, "MAX_UNACKED", 5)
+    _run_pipeline(tmp_path / "in.sqlite", 0, _items(20))
+    pipe = _run_pipeline(tmp_path / "slow.sqlite", 1, _items(20))
+    assert getattr(pipe, "waited", 0) >= 1
+    assert _rows(tmp_path / "slow.sqlite") == _rows(tmp_path / "in.sqlite")
 
 
 def test_a_killed_writer_loses_nothing(tmp_path, caplog):
