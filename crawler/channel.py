@@ -41,6 +41,7 @@ class FramedChannel:
         self.out = bytearray()
         self.inbuf = bytearray()
         self.writing = False
+        self.scheduled = False
         self.gone = False
 
     def attach(self, loop: Any) -> None:
@@ -50,9 +51,20 @@ class FramedChannel:
             loop.add_reader(self.fd, self._on_readable)
 
     def send(self, data: bytes) -> None:
+        """Queue one frame; the socket gets what this turn of the event loop queued in one
+        write, at the end of the turn (several pages' frames, one system call)."""
         self.out += FRAME.pack(len(data))
         self.out += data
-        self._flush()
+        if self.loop is None:
+            self._flush()
+        elif not self.scheduled and not self.writing:
+            self.scheduled = True
+            self.loop.call_soon(self._flush_queued)
+
+    def _flush_queued(self) -> None:
+        self.scheduled = False
+        if not self.writing:
+            self._flush()
 
     def pending_bytes(self) -> int:
         """Bytes written by the crawl that the socket has not taken yet."""

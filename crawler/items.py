@@ -59,9 +59,16 @@ class FetchErrorItem:
     report_id: str | None = None
 
 
+# A Scrapy signal the spider sends (``send_catch_log``, synchronous) with each SiteDoneItem
+# as it makes it, keyword ``item``: what only needs to know that a site is finished listens
+# here, not to ``item_scraped`` — Scrapy runs every ``item_scraped`` receiver as an asyncio
+# task for every item, so each receiver there costs on every page.
+site_done = object()
+
+
 @dataclass
 class SiteDoneItem:
-    """Emitted once when the last request of a site has come back."""
+    """Emitted once when the last request of a site has come back (and ``site_done`` sent)."""
 
     domain: str                  # site key: registered domain of the reported URL
     status: str                  # ok, nxdomain, unreachable, timeout, tls, http_error, refused, media_refused…

@@ -26,7 +26,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from crawler import settings as crawl_settings
 from crawler.config import default
 from crawler.platforms import page_budget, platform_domains
-from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from crawler.items import FetchErrorItem, PageItem, SiteDoneItem, site_done
 from crawler.transport import headers_refused
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,15 +65,14 @@ class SiteBudgetMiddleware:
         mw = cls(s.getint("MERCHINTEL_MAX_PAGES", default("max_pages")), s.getfloat("MERCHINTEL_SITE_SECONDS", default("site_seconds")))
         mw.platforms = platform_domains(s.get("MERCHINTEL_PLATFORMS"))
         mw.platform_pages = s.getint("MERCHINTEL_PLATFORM_PAGES", default("platform_pages"))
-        crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(mw.site_done, signal=site_done)
         return mw
 
-    def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
-        if isinstance(item, SiteDoneItem):
-            # a finished site sends no more requests
-            self.used.pop(item.domain, None)
-            self.started.pop(item.domain, None)
-            self.timed_out.discard(item.domain)
+    def site_done(self, item: SiteDoneItem, **_: Any) -> None:
+        # a finished site sends no more requests
+        self.used.pop(item.domain, None)
+        self.started.pop(item.domain, None)
+        self.timed_out.discard(item.domain)
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
         """Runs before RetryMiddleware's: a timeout on a site that already timed out is final."""

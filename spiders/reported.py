@@ -40,7 +40,7 @@ from crawler.domains import hostname, registered_domain
 from crawler.extractors.links import link_bonus
 from crawler.failures import classify_failure
 from crawler.inputs import Report, read_input
-from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
+from crawler.items import FetchErrorItem, PageItem, SiteDoneItem, site_done
 from spiders import listing
 from spiders.hops import MAX_REFRESH_HOPS, client_hops, http_chain, sent_on_from
 from spiders.rendering import PageRenderer
@@ -360,5 +360,8 @@ class ReportedSiteSpider(Spider):
         # memory stays flat in the number of sites: nothing of a finished site is kept
         self.sites.pop(site.domain, None)
         self._done += 1
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None:
+            crawler.signals.send_catch_log(site_done, item=item)
         return item
 
