@@ -94,3 +94,37 @@ def test_headers_cookie_names_and_text():
 ])
 def test_page_kind(resource, mime, text, kind):
     assert page_kind(resource, mime, text) == kind
+
+
+def test_a_finished_site_is_announced_once_on_site_done_and_the_budget_forgets_it():
+    """The spider sends ``site_done`` (synchronously) with each SiteDoneItem; the budget
+    middleware drops the site's counters then — it listens there, not on item_scraped."""
+    from scrapy.utils.misc import build_from_crawler
+    from scrapy.utils.test import get_crawler
+
+    from crawler.items import SiteDoneItem, site_done
+    from crawler.progress import SiteBudgetMiddleware
+    from spiders.reported import ReportedSiteSpider
+
+    from crawler.config import load_config
+    from crawler.settings import build_settings
+    cfg = load_config({}, env={}, toml_path=None)
+    crawler = get_crawler(ReportedSiteSpider, settings_dict=build_settings(cfg, MERCHINTEL_ANALYSIS_WORKERS=0))
+    mw = build_from_crawler(SiteBudgetMiddleware, crawler)
+    mw.used["shop-a.se"] = 3
+    mw.started["shop-a.se"] = 1.0
+    mw.timed_out.add("shop-a.se")
+    heard: list[SiteDoneItem] = []
+
+    def listen(item, **_):
+        heard.append(item)
+    crawler.signals.connect(listen, signal=site_done)
+    spider = ReportedSiteSpider.from_crawler(crawler, reports=[], case_name="c")
+    site = SiteState("shop-a.se")
+    site.issue("http://shop-a.se/")
+    spider.sites[site.domain] = site
+    spider._active = 1
+    out = spider._release(site)
+    assert out == heard and len(heard) == 1 and heard[0].domain == "shop-a.se"
+    assert spider._release(site) == [] and len(heard) == 1     # a straggler finishes nothing
+    assert "shop-a.se" not in mw.used and "shop-a.se" not in mw.started and "shop-a.se" not in mw.timed_out
