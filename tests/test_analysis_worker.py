@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 
 from pathlib import Path
 
 import pytest
 
 from crawler.analysis import AnalysisWorker, WorkerGone, analysis_workers, analyze_page
+from tests.crawl_modes import kill_parent_and_wait_for_helper, sample_crawls
 
 SHOP = """<!doctype html><html lang="sv"><head><title>Shop A</title>
 <meta name="description" content="Köp här"><meta http-equiv="refresh" content="5; url=/next.html">
@@ -80,37 +80,12 @@ def test_a_killed_worker_is_noticed():
 
 def test_the_worker_leaves_when_its_parent_is_gone(tmp_path):
     """A crawl killed with SIGKILL leaves no worker behind."""
-    import subprocess
-    import sys
     pidfile = tmp_path / "pid"
     code = ("import sys, time; sys.path.insert(0, %r)\n"
             "from crawler.analysis import AnalysisWorker\n"
             "w = AnalysisWorker.start(); open(%r, 'w').write(str(w.proc.pid)); time.sleep(60)\n"
             % (str(ROOT), str(pidfile)))
-    p = subprocess.Popen([sys.executable, "-c", code])
-    try:
-        deadline = time.monotonic() + 30
-        while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        child = int(pidfile.read_text())
-    finally:
-        p.kill()
-        p.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(child):
-        time.sleep(0.1)
-    if _alive(child):
-        os.kill(child, signal.SIGKILL)
-        pytest.fail("the analysis worker outlived its crawl process")
-
-
-def _alive(pid: int) -> bool:
-    """Running (a zombie waiting for its new parent to reap it has exited)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+    kill_parent_and_wait_for_helper(code, pidfile, "analysis worker")
 
 
 @pytest.mark.parametrize("steps,want", [(0, "done"), (1, RuntimeError)])
@@ -132,49 +107,17 @@ def test_run_now(steps, want):
         assert _run_now(coro()) == want
 
 
-_CRAWL = """
-import sys
-from crawler.config import load_config
-from crawler.inputs import read_input
-from crawler.clock import new_run_id
-from merchintel.runner import crawl_reports, prepare_run
-workers, db, ns, reports = sys.argv[1:5]
-cfg = load_config({"db": db, "allow_private": True, "nameservers": ns}, env={}, toml_path=None)
-name, reps, _ = read_input(reports)
-rid = new_run_id()
-crawl_reports(cfg, prepare_run(cfg, name, reps, [], run_id=rid), run_id=rid,
-              extra_settings={"MERCHINTEL_ANALYSIS_WORKERS": int(workers)})
-"""
-
-
 def test_the_sample_web_crawl_is_the_same_with_and_without_the_worker(tmp_path):
     """Every stored page, observation, site and error of a real crawl: in-process == worker."""
-    import sqlite3
-    import subprocess
-    import sys
-
-    from fakeweb import SAMPLE_WEB, FakeWeb
-    from tests.conftest import cli_env
-
-    got = []
-    with FakeWeb(SAMPLE_WEB) as web:
-        reports = web.render_reports(tmp_path / "r.csv", src=SAMPLE_WEB / "reports.csv")
-        for workers in ("0", "1"):
-            db = tmp_path / f"w{workers}.sqlite"
-            subprocess.run([sys.executable, "-c", _CRAWL, workers, str(db), web.env["MERCHINTEL_NAMESERVERS"],
-                            str(reports)], env=cli_env(tmp_path), check=True, capture_output=True, timeout=240)
-            c = sqlite3.connect(db)
-            got.append({
-                # not redirect_chain: whether a page is first reached by a link or by another
-                # site's refresh depends on timing (which response comes back first), in both modes
-                "pages": sorted(c.execute("SELECT url, final_url, status, title, meta_description, "
-                                          "lang, canonical, og_site_name, linked_domains, text, sha256 FROM pages")),
-                "observations": sorted(c.execute("SELECT kind, value, domain, page_url, raw, context, flags "
-                                                 "FROM observations")),
-                "sites": sorted(c.execute("SELECT domain, last_status, final_domain, hostnames FROM sites")),
-                "errors": sorted(c.execute("SELECT url, stage, kind, reason FROM errors")),
-            })
-            c.close()
+    got = sample_crawls(tmp_path, "MERCHINTEL_ANALYSIS_WORKERS", ("0", "1"), {
+        # not redirect_chain: whether a page is first reached by a link or by another
+        # site's refresh depends on timing (which response comes back first), in both modes
+        "pages": "SELECT url, final_url, status, title, meta_description, lang, canonical, og_site_name, "
+                 "linked_domains, text, sha256 FROM pages",
+        "observations": "SELECT kind, value, domain, page_url, raw, context, flags FROM observations",
+        "sites": "SELECT domain, last_status, final_domain, hostnames FROM sites",
+        "errors": "SELECT url, stage, kind, reason FROM errors",
+    })
     assert got[0]["pages"] and got[0]["observations"]
     for table in got[0]:
         assert got[0][table] == got[1][table], table

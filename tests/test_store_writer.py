@@ -7,8 +7,6 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from crawler import schema
 from crawler.items import FetchErrorItem, PageItem, SiteDoneItem
 from crawler.pipelines import StorePipeline
 from crawler.store_writer import StoreWriter, store_writers
+from tests.crawl_modes import kill_parent_and_wait_for_helper, sample_crawls
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -148,73 +147,22 @@ def test_the_writer_commits_and_leaves_when_its_crawl_is_killed(tmp_path):
             f"    open({str(pidfile)!r}, 'w').write(str(pipe.writer.proc.pid))\n"
             "    await asyncio.sleep(60)\n"
             "asyncio.run(run())\n")
-    p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 30
-        while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline and p.poll() is None:
-            time.sleep(0.05)
-        child = int(pidfile.read_text())
-    finally:
-        p.kill()
-        p.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(child):
-        time.sleep(0.1)
-    if _alive(child):
-        os.kill(child, signal.SIGKILL)
-        pytest.fail("the store writer outlived its crawl process")
+    kill_parent_and_wait_for_helper(code, pidfile, "store writer", cwd=ROOT)
     assert len(_rows(db)["pages"]) == 50
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-_CRAWL = """
-import sys
-from crawler.config import load_config
-from crawler.inputs import read_input
-from crawler.clock import new_run_id
-from merchintel.runner import crawl_reports, prepare_run
-writer, db, ns, reports = sys.argv[1:5]
-cfg = load_config({"db": db, "allow_private": True, "nameservers": ns}, env={}, toml_path=None)
-name, reps, _ = read_input(reports)
-rid = new_run_id()
-crawl_reports(cfg, prepare_run(cfg, name, reps, [], run_id=rid), run_id=rid,
-              extra_settings={"MERCHINTEL_STORE_WRITER": int(writer)})
-"""
 
 
 def test_the_sample_web_crawl_is_the_same_with_and_without_the_writer(tmp_path):
     """Every stored page, observation, capture, site and error of a real crawl."""
-    from fakeweb import SAMPLE_WEB, FakeWeb
-    from tests.conftest import cli_env
-
-    got = []
-    with FakeWeb(SAMPLE_WEB) as web:
-        reports = web.render_reports(tmp_path / "r.csv", src=SAMPLE_WEB / "reports.csv")
-        for writer in ("0", "1"):
-            db = tmp_path / f"w{writer}.sqlite"
-            subprocess.run([sys.executable, "-c", _CRAWL, writer, str(db), web.env["MERCHINTEL_NAMESERVERS"],
-                            str(reports)], env=cli_env(tmp_path), check=True, capture_output=True, timeout=240)
-            c = sqlite3.connect(db)
-            got.append({
-                # not redirect_chain: which page reaches another first depends on timing
-                "pages": sorted(c.execute("SELECT url, final_url, status, title, linked_domains, text, sha256 "
-                                          "FROM pages")),
-                "observations": sorted(c.execute("SELECT kind, value, domain, raw, context, flags FROM observations")),
-                # distinct: a page reached twice in a run (a link and a redirect racing) is
-                # captured twice, in either mode, depending on timing
-                "captures": sorted(set(c.execute("SELECT url, final_url, status, body_sha256, text_sha256, header_fp "
-                                                 "FROM captures"))),
-                "sites": sorted(c.execute("SELECT domain, last_status, final_domain, hostnames FROM sites")),
-                "errors": sorted(c.execute("SELECT url, stage, kind, reason FROM errors")),
-            })
-            c.close()
+    got = sample_crawls(tmp_path, "MERCHINTEL_STORE_WRITER", ("0", "1"), {
+        # not redirect_chain: which page reaches another first depends on timing
+        "pages": "SELECT url, final_url, status, title, linked_domains, text, sha256 FROM pages",
+        "observations": "SELECT kind, value, domain, raw, context, flags FROM observations",
+        # distinct: a page reached twice in a run (a link and a redirect racing) is captured
+        # twice, in either mode, depending on timing
+        "captures": "SELECT DISTINCT url, final_url, status, body_sha256, text_sha256, header_fp FROM captures",
+        "sites": "SELECT domain, last_status, final_domain, hostnames FROM sites",
+        "errors": "SELECT url, stage, kind, reason FROM errors",
+    })
     assert got[0]["pages"] and got[0]["observations"] and got[0]["captures"]
     for table in got[0]:
         assert got[0][table] == got[1][table], table
