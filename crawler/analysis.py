@@ -23,7 +23,7 @@ from typing import Any
 
 from crawler import never_media
 from crawler.capture import StoredText, stored_text
-from crawler.channel import FramedChannel, FrameReader, lower_priority, send_frame
+from crawler.channel import FramedChannel, FrameReader, helper_setting, lower_priority, send_frame
 from crawler.domains import registered_domain
 from crawler.extractors import extract_all, extract_meta
 from crawler.extractors.links import link_bonus, page_links
@@ -97,9 +97,7 @@ def analyze_page(text: str, url: str, kind: str, default_region: str | None, tex
 
 def analysis_workers(value: Any) -> int:
     """MERCHINTEL_ANALYSIS_WORKERS: ``auto`` (1 when the machine has 2+ cores, else 0), 0 or 1."""
-    if value in (None, "", "auto"):
-        return 1 if (os.cpu_count() or 1) >= 2 else 0
-    return min(1, max(0, int(value)))
+    return helper_setting(value)
 
 
 

@@ -22,6 +22,16 @@ FRAME = struct.Struct("!I")
 HELPER_NICE = 10
 
 
+def helper_setting(value: Any) -> int:
+    """A helper process's setting: ``auto`` (1 when the machine has 2+ cores, else 0),
+    0/1, off/on."""
+    if value in (None, "", "auto"):
+        return 1 if (os.cpu_count() or 1) >= 2 else 0
+    if isinstance(value, str) and value.strip().lower() in ("off", "false", "no", "on", "true", "yes"):
+        return int(value.strip().lower() in ("on", "true", "yes"))
+    return min(1, max(0, int(value)))
+
+
 def lower_priority(step: int = HELPER_NICE) -> None:
     """Called by a helper process on itself (a no-op where the OS refuses)."""
     try:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from crawler import schema
-from crawler.channel import FramedChannel, FrameReader, lower_priority, send_frame
+from crawler.channel import FramedChannel, FrameReader, helper_setting, lower_priority, send_frame
 from crawler.store import Store
 
 CLOSE = "close"
@@ -43,14 +43,8 @@ MAX_UNSENT_BYTES = 32 << 20
 
 
 def store_writers(value: Any) -> int:
-    """MERCHINTEL_STORE_WRITER: ``auto`` (1 when the machine has 2+ cores, else 0), 0 or 1."""
-    if value in (None, "", "auto"):
-        return 1 if (os.cpu_count() or 1) >= 2 else 0
-    if isinstance(value, str) and value.strip().lower() in ("off", "false", "no"):
-        return 0
-    if isinstance(value, str) and value.strip().lower() in ("on", "true", "yes"):
-        return 1
-    return min(1, max(0, int(value)))
+    """MERCHINTEL_STORE_WRITER: ``auto`` (1 when the machine has 2+ cores, else 0), 0/1, off/on."""
+    return helper_setting(value)
 
 
 def describe(item: Any) -> str:
@@ -84,8 +78,7 @@ class StoreWriter(FramedChannel):
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         try:
             proc = subprocess.Popen([sys.executable, "-m", "crawler.store_writer", str(child_sock.fileno())],
-                                    pass_fds=(child_sock.fileno(),), env=env, stdin=subprocess.DEVNULL,
-                                    start_new_session=False)
+                                    pass_fds=(child_sock.fileno(),), env=env, stdin=subprocess.DEVNULL)
         finally:
             child_sock.close()
         parent_sock.setblocking(False)
