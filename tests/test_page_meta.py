@@ -3,10 +3,13 @@ page's links as the one link extractor (crawler/extractors/links.py) lists them.
 
 from __future__ import annotations
 
+import html
+from urllib.parse import urljoin, urlsplit
+
 import pytest
 
 from crawler.extractors import extract_meta
-from crawler.extractors.links import link_urls
+from crawler.extractors.links import link_bonus, link_urls, page_links
 from crawler.extractors.model import Page
 
 PAGE = """<!DOCTYPE html>
@@ -82,6 +85,32 @@ def test_link_urls_dedupe_and_cap():
     page = Page("".join(f'<a href="/p{i % 7}.html#x{i}">p</a>' for i in range(50)), "https://shop-a.se/", "html")
     assert link_urls(page) == [f"https://shop-a.se/p{i}.html" for i in range(7)]
     assert link_urls(page, max_links=3) == [f"https://shop-a.se/p{i}.html" for i in range(3)]
+
+
+@pytest.mark.parametrize("base", ["https://shop-a.se/", "https://shop-a.se:8443/x/y.html?q=1#f", "HTTP://Shop-A.se/a",
+                                  "http://[::1]:8080/p", "http://u:pw@shop-a.se/a/b", "https://shop-a.se",
+                                  "http://shop-a.se/a b/"])
+@pytest.mark.parametrize("ref", ["/", "/p1.html", "/a/../b", "/./x", "/x/.", "/x/..", "/.hidden", "/a?b=/../",
+                                 "//other.se/x", "/\\other.se", "/x#f", "/x?y#z", "/x?", "/x?#f", "/x??", "/x#?",
+                                 "/x\ty", "/x\ny", "/ü", "/a%20b", "/a//b", "/?", "/#", "/x;p?q", "/x:y", "/\x7f",
+                                 "p2.html", "../up.html", "?q=2", "https://other.se/z"])
+def test_links_join_as_urljoin(base, ref):
+    # "/path" links join by concatenation (crawler/extractors/links.py); the URLs must be
+    # urljoin's, fragment dropped, for every base and reference
+    page = Page(f'<a href="{html.escape(ref)}">x</a>', base, "html")
+    expected = urljoin(base, ref).split("#", 1)[0]
+    assert [url for url, *_ in page_links(page, base)[0]] == [expected]
+
+
+@pytest.mark.parametrize("href, anchor, bonus", [
+    ("/KONTAKT", "", 10), ("/p?Action=Checkout", "", 10), ("/p1.html", "BUY NOW", 10), ("/p1.html", "Om oss", 0),
+    ("/om-oss", "x", 10), ("/p1.html", "Product 1", 0), ("/Beställ", "", 10),
+])
+def test_link_bonus_ignores_case(href, anchor, bonus):
+    page = Page(f'<a href="{href}">{anchor}</a>', "https://shop-a.se/", "html")
+    (_, _, parts, element), = page_links(page, "https://shop-a.se/")[0]
+    assert link_bonus(parts, element) == bonus
+    assert link_bonus(urlsplit(f"https://shop-a.se{href}"), anchor) == bonus
 
 
 def test_base_href():

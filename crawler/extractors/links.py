@@ -24,8 +24,8 @@ from crawler.jsredirect import js_location_target
 PRIORITY_WORDS = re.compile(
     r"contact|kontakt|impressum|imprint|about|om-?oss|uber-?uns|pay|betal|checkout|kassa|cart|"
     r"basket|order|bestall|beställ|buy|purchase|join|member|signup|sign-up|register|subscri|vip|"
-    r"price|pricing|billing|donat|wallet|bitcoin|crypto|support|faq|telegram|whatsapp|shop|store",
-    re.IGNORECASE)
+    r"price|pricing|billing|donat|wallet|bitcoin|crypto|support|faq|telegram|whatsapp|shop|store")
+# (lower case, searched in lower-cased text: an IGNORECASE alternation is about 8x slower)
 
 MAX_LINKS = 500   # links ``link_urls`` lists
 
@@ -76,6 +76,7 @@ def page_links(page: Page, page_url: str, js: list[str] | None = None
         if el.get("href"):
             base = urljoin(page_url, el.get("href").strip())
             break
+    origin = _origin(base)
     links: list[tuple[str, str, Any, Any]] = []
     scripts: list[tuple[str, str]] = []
     domains: set[str] = set()
@@ -88,7 +89,13 @@ def page_links(page: Page, page_url: str, js: list[str] | None = None
         if not raw or raw.startswith(("#", "data:", "javascript:", "mailto:", "tel:")):
             return None
         try:
-            url = urljoin(base, raw)
+            # "/path" (printable ASCII, no dot segment, backslash, authority or empty query)
+            # joins by concatenation, as urljoin would join it; everything else goes through urljoin
+            if origin and raw[0] == "/" and raw[1:2] != "/" and "/." not in raw and "\\" not in raw \
+                    and not raw.endswith("?") and "?#" not in raw and raw.isascii() and raw.isprintable():
+                url = origin + raw
+            else:
+                url = urljoin(base, raw)
             if "#" in url:
                 url = url.split("#", 1)[0]
             parts = urlsplit(url)     # parsed once, used for scheme, domain and ranking
@@ -128,6 +135,18 @@ def page_links(page: Page, page_url: str, js: list[str] | None = None
     return links, scripts, refresh, domains
 
 
+def _origin(url: str) -> str | None:
+    """``scheme://netloc`` of an http(s) URL whose path is absolute, else None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.startswith("/") \
+            or not (parts.scheme + "://" + parts.netloc + parts.path).isprintable():
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def link_urls(page: Page, max_links: int = MAX_LINKS) -> list[str]:
     """The page links of ``page_links`` as absolute URLs, same-site and off-site, in page
     order, each once, at most ``max_links`` (what ``merchintel extract`` lists).
@@ -149,7 +168,8 @@ def link_urls(page: Page, max_links: int = MAX_LINKS) -> list[str]:
 def link_bonus(parts: Any, anchor: Any) -> int:
     """10 for a contact / payment / join / checkout / about / order-like link (by its path
     and query, else its anchor text), else 0. The host says nothing: "shop-f.co.uk"."""
-    if PRIORITY_WORDS.search(parts.path + "?" + parts.query) or PRIORITY_WORDS.search(_anchor_text(anchor)):
+    if PRIORITY_WORDS.search(f"{parts.path}?{parts.query}".lower()) \
+            or PRIORITY_WORDS.search(_anchor_text(anchor).lower()):
         return 10
     return 0
 

@@ -32,7 +32,9 @@ PARKED_PHRASES: tuple[tuple[str, str], ...] = (
     ("this website has been seized", "seized"),
     ("domain name has been seized", "seized"),
 )
-_PARKED_RE = re.compile("|".join(re.escape(p) for p, _ in PARKED_PHRASES), re.IGNORECASE)
+# Searched in the lower-cased text: an IGNORECASE alternation is about 8x slower in
+# Python's re, and this runs on every site's first page.
+_PARKED_RE = re.compile("|".join(re.escape(p) for p, _ in PARKED_PHRASES))
 _PARKED_REASON = {p: r for p, r in PARKED_PHRASES}
 
 # "We have moved to …" notices (a link to the new domain, no redirect).  Plain substrings
@@ -54,8 +56,8 @@ def parked_reason(text: str | None) -> str | None:
     """``parked``, ``for_sale``, ``expired``, ``suspended`` or ``seized`` if the text says so."""
     if not text:
         return None
-    m = _PARKED_RE.search(text)
-    return _PARKED_REASON[m.group(0).lower()] if m else None
+    m = _PARKED_RE.search(text.lower())
+    return _PARKED_REASON[m.group(0)] if m else None
 
 
 def moved_targets(text: str | None, own_domain: str, linked: Iterable[str] | None = None) -> list[str]:
