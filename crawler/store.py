@@ -30,7 +30,7 @@ from typing import Any
 from crawler.capture import Capture, finish, record_digest
 from crawler.clock import now_iso
 from crawler.domains import registered_domain
-from crawler.extractors.only_text import clean_stored
+from crawler.extractors.only_text import all_stored_clean, clean_stored
 from crawler.items import FetchErrorItem, PageItem, RenderItem, SiteDoneItem
 from crawler.schema import (CAPTURES, CASE_SITES, CERTIFICATES, ERRORS, IDENTIFIERS, OBSERVATIONS, PAGES, RENDERS,
                             SITES, TABLES_BY_NAME, dumps, row_key)
@@ -58,7 +58,10 @@ def _known_columns(table: str) -> frozenset[str]:
 
 
 def _clean(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The row with every string made fit to store (``clean_stored``)."""
+    """The row with every string made fit to store (``clean_stored``).  Most rows need
+    nothing: one pass over all their strings says so (``all_stored_clean``)."""
+    if all_stored_clean([v for v in values if v.__class__ is str]):
+        return values
     return tuple((_clean_short(v) if len(v) < 2048 else clean_stored(v)) if isinstance(v, str) and v and not _plain(v)
                  else v for v in values)
 

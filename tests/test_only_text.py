@@ -94,3 +94,33 @@ def test_short_stored_strings_take_the_fast_path_only_when_clean(value, stored):
     got = _clean((value,))[0]
     assert "data:" not in got.lower() and "<svg" not in got.lower() and "\x00" not in got
     assert got == stored
+
+
+_PIECES = ["Lorem ipsum", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", JPEG_B64[:120],
+           JPEG_B64, NOISE_B64, NOISE_B64[:300] + "==", NOISE_B64[:255] + "=", NOISE_B64[:254] + "==", "data:", "DaTa:image/png;base64,AAAA", "<svg>", "<SVG ",
+           "<svgfoo", "\x00", "\x07", "\t", "\n", "İ", "ü", "€", "=", "==", "A" * 47, "A" * 48, "-_" * 30,
+           "http://shop-a.se/p?q=1", "", " "]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_a_row_judged_clean_at_once_is_what_cleaning_each_value_gives(seed):
+    """The store checks a row's strings in one pass (``all_stored_clean``) before cleaning
+    each: rows built from hostile and harmless pieces store exactly what cleaning each
+    value would store."""
+    from crawler.extractors.only_text import all_stored_clean
+    from crawler.store import _clean
+    rng = random.Random(seed)
+    row = tuple(rng.choice([None, 7, b"\x89PNG"]) if rng.random() < 0.1 else
+                "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 8)))
+    assert _clean(row) == tuple(clean_stored(v) if isinstance(v, str) else v for v in row)
+    strings = [v for v in row if isinstance(v, str)]
+    if all_stored_clean(strings):
+        assert all(clean_stored(v) == v for v in strings)
+
+
+@pytest.mark.parametrize("value", [JPEG_B64, NOISE_B64, "x data:,y", "<svg>", "a\x00", "k=" + JPEG_B64 + "==", NOISE_B64[:255] + "="])
+def test_one_unclean_value_makes_the_row_unclean(value):
+    from crawler.extractors.only_text import all_stored_clean
+    digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    assert all_stored_clean([digest, "Lorem ipsum", "http://shop-a.se/"])
+    assert not all_stored_clean([digest, value, "Lorem ipsum"])

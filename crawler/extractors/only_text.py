@@ -21,7 +21,7 @@ import base64
 import binascii
 import re
 
-__all__ = ["clean_stored", "strip_embedded", "has_control_chars"]
+__all__ = ["clean_stored", "strip_embedded", "has_control_chars", "all_stored_clean"]
 
 # C0 controls other than \t \n \r, and DEL: never in a stored string
 _CONTROL_CHARS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r") + "\x7f"
@@ -58,6 +58,39 @@ def clean_stored(value: str) -> str:
         value = value.translate(_CONTROL_TABLE)
         raw = value.encode("utf-8", "surrogatepass")
     return strip_embedded(value, raw=raw)
+
+
+def all_stored_clean(values: list[str]) -> bool:
+    """True when ``clean_stored`` would return every one of ``values`` unchanged, found in
+    one pass over them joined by newlines: no pattern spans a newline (no ``data:``, no
+    ``<svg``, no base64 run), so the joined text holds exactly the values' controls, URIs,
+    svgs and runs.  False means only "look at each one"."""
+    text = "\n".join(values)
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
+        return False
+    low_raw = raw.lower()
+    if b"data:" in low_raw or b"<svg" in low_raw:
+        return False
+    return _runs_are_text(raw)
+
+
+def _runs_are_text(raw: bytes) -> bool:
+    """No base64 run in ``raw`` that ``strip_embedded`` would drop: each run of MIN_B64_RUN+
+    alphabet characters (found on the bytes, at C speed: the alphabet is ASCII, so a byte
+    run is a character run) is judged by ``_binary_run_end``, as ``strip_embedded`` does."""
+    mapped = raw.translate(_RUN_MAP)
+    pos, n = 0, len(raw)
+    while (i := mapped.find(_RUN_BYTES, pos)) >= 0:
+        j = mapped.find(b" ", i)
+        j = n if j < 0 else j
+        k = j
+        while k < n and k - j < 2 and raw[k] == 0x3D:   # the "=" padding _B64_RUN_RE takes
+            k += 1
+        if _binary_run_end(raw[i:k].decode("ascii"), 0) is not None:
+            return False
+        pos = k
+    return True
 
 
 def strip_embedded(text: str, lower: str | None = None, raw: bytes | None = None) -> str:
@@ -121,6 +154,7 @@ _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 _RUN_MAP = bytes.maketrans(_B64_ALPHABET + bytes(b for b in range(256) if b not in _B64_ALPHABET),
                            b"a" * len(_B64_ALPHABET) + b" " * (256 - len(_B64_ALPHABET)))
 _LONG_RUN_RE = re.compile(r"[A-Za-z0-9+/_-]{48,}")
+_RUN_BYTES = b"a" * MIN_B64_RUN
 
 
 def _has_long_run(text: str) -> bool:
