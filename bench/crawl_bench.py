@@ -1,6 +1,6 @@
 """Crawl benchmark: merchintel vs a bare Scrapy spider over the same generated local web.
 
-    .venv/bin/python bench/crawl_bench.py [--sites 1000] [--pages 10] [--rounds 3] [--profile FILE]
+    .venv/bin/python bench/crawl_bench.py [--sites 1000] [--pages 10] [--rounds 4] [--profile FILE]
 
 Generates SITES x PAGES pages (each ~4 KB of realistic shop HTML with an e-mail, a
 phone, a wallet, an image and off-site links), served on loopback by a small asyncio
@@ -16,9 +16,13 @@ concurrency and timeouts.  Prints pages/s for both, the ratio (target >= 0.8), p
 of each crawl, and merchintel's RSS after 100 / 500 / 1000 sites were finished (target:
 flat in the number of sites).
 
-The windowed bare crawl and merchintel run in alternation, ``--rounds`` times each, so
-both see the same machine; the ratio printed is the median of the per-round ratios (each
-round against the faster of its bare runs), with every round shown.
+The windowed bare crawl and merchintel run in alternation, ``--rounds`` times each, in
+ABBA order (bare first in odd rounds, merchintel first in even ones), so a machine whose
+speed drifts during the run favours neither; the ratio printed is the median of the
+per-round ratios (each round against the faster of its bare runs), with every round shown.
+Each round also shows the CPU seconds of both crawl processes, the seconds Scrapy's thread
+waited for a CPU, and merchintel's tail (from its last finished site to ``spider_closed``:
+the store writer's last commit and the helpers' exit).
 
 ``--profile FILE`` runs the merchintel crawls under cProfile (crawl process only; the figures
 are then slower than without) and writes the last round's statistics to FILE, with the top
@@ -136,6 +140,7 @@ class RSSProbe:
 
     def site_done(self, item=None, **_):
         self.done += 1
+        self.last_site = time.perf_counter()
         if self.done in self.MARKS:
             self.samples[self.done] = rss_mb()
 
@@ -143,7 +148,9 @@ class RSSProbe:
         Path(self.crawler.settings.get("BENCH_PROBE_FILE")).write_text(
             json.dumps({"rss": self.samples, "seconds": time.perf_counter() - self.t0,
                         "cpu": {k: v - self.cpu0.get(k, 0.0) for k, v in cpu_seconds().items()},
-                        "runqueue_wait": runqueue_wait() - self.wait0}))
+                        "runqueue_wait": runqueue_wait() - self.wait0,
+                        # from the last finished site to spider_closed: the store writer's drain
+                        "tail": time.perf_counter() - getattr(self, "last_site", time.perf_counter())}))
 
 
 def runqueue_wait() -> float:
@@ -219,7 +226,7 @@ def worker_merchintel(args) -> dict:
     probed = json.loads(probe.read_text())
     return {"pages": stats.get("pages", 0), "seconds": probed["seconds"], "peak_rss_mb": peak_mb(), "cpu": probed["cpu"],
             "with_startup_seconds": time.perf_counter() - t0, "rss_at_sites": probed["rss"],
-            "runqueue_wait": probed.get("runqueue_wait", 0.0),
+            "runqueue_wait": probed.get("runqueue_wait", 0.0), "tail": probed.get("tail", 0.0),
             "identifiers": stats.get("identifiers", 0), "errors": stats.get("errors", 0), "db": str(db)}
 
 
@@ -344,7 +351,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sites", type=int, default=1000)
     p.add_argument("--pages", type=int, default=10)
-    p.add_argument("--rounds", type=int, default=3, help="alternating bare/merchintel rounds (median ratio)")
+    p.add_argument("--rounds", type=int, default=4, help="bare/merchintel rounds in ABBA order (median ratio)")
     p.add_argument("--worker", choices=["bare", "bare-windowed", "merchintel"])
     p.add_argument("--input")
     p.add_argument("--tmp")
@@ -363,15 +370,22 @@ def main() -> int:
         bare = run_worker("bare", input_path, tmp, ns)
         rounds = []
         for i in range(max(1, args.rounds)):
-            windowed = run_worker("bare-windowed", input_path, tmp, ns)
-            mi = run_worker("merchintel", input_path, tmp, ns, profile=args.profile,
-                            extra=("--captures", args.captures) if args.captures else ())
+            def merchintel() -> dict:
+                return run_worker("merchintel", input_path, tmp, ns, profile=args.profile,
+                                  extra=("--captures", args.captures) if args.captures else ())
+            if i % 2 == 0:
+                windowed = run_worker("bare-windowed", input_path, tmp, ns)
+                mi = merchintel()
+            else:
+                mi = merchintel()
+                windowed = run_worker("bare-windowed", input_path, tmp, ns)
             rounds.append((windowed, mi))
             w_rate, m_rate = windowed["pages"] / windowed["seconds"], mi["pages"] / mi["seconds"]
             print(f"  round {i + 1}: bare windowed {w_rate:7.1f} pages/s, merchintel {m_rate:7.1f} pages/s, "
                   f"ratio {m_rate / max(w_rate, bare['pages'] / bare['seconds']):.2f}; crawl-process CPU "
                   f"{windowed['cpu']['crawl']:.1f} s / {mi['cpu']['crawl']:.1f} s (+{mi['cpu']['children']:.1f} s in "
-                  f"helpers), reactor thread waited for a CPU {windowed['runqueue_wait']:.1f} s / {mi['runqueue_wait']:.1f} s",
+                  f"helpers), reactor thread waited for a CPU {windowed['runqueue_wait']:.1f} s / {mi['runqueue_wait']:.1f} s, "
+                  f"tail {mi['tail']:.2f} s",
                   flush=True)
     import statistics
 
