@@ -32,7 +32,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from crawler.domains import registered_domain
-from crawler.extractors.only_text import clean_stored
+from crawler.extractors.only_text import all_stored_clean, clean_stored
 
 # ---------------------------------------------------------------------------------------
 # Text-only HTML
@@ -295,15 +295,24 @@ def clean_headers(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
     """[[name, value], …] as stored: cleaned strings, values capped, Set-Cookie and Cookie
     values cut to the cookies' names (``PHPSESSID=…``): merchintel keeps cookie names, never
     their values."""
+    pairs = list(pairs)
+    # one pass says whether any name or value needs cleaning (most responses: none)
+    clean = _as_is if all_stored_clean([s for pair in pairs for s in pair]) else clean_stored
     out = []
     for name, value in pairs:
-        name = clean_stored(name)[:200]
-        if name.lower() == "set-cookie":
-            value = value.split(";", 1)[0].split("=", 1)[0].strip() + "=…"
+        name = clean(name)[:200]
+        if name.lower() == "set-cookie":   # a cut of a value is judged afresh
+            value = clean_stored(value.split(";", 1)[0].split("=", 1)[0].strip() + "=…")
         elif name.lower() == "cookie":
-            value = "; ".join(c.split("=", 1)[0].strip() + "=…" for c in value.split(";") if c.strip())
-        out.append([name, clean_stored(value)[:MAX_HEADER_VALUE]])
+            value = clean_stored("; ".join(c.split("=", 1)[0].strip() + "=…" for c in value.split(";") if c.strip()))
+        else:
+            value = clean(value)
+        out.append([name, value[:MAX_HEADER_VALUE]])
     return out
+
+
+def _as_is(value: str) -> str:
+    return value
 
 
 def header_fingerprint(headers: Iterable[Iterable[str]]) -> tuple[str | None, str]:

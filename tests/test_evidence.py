@@ -328,6 +328,32 @@ def test_shared_certificates(subject, issuer, sans, shared):
     assert (got or "").split(":")[0] == (shared or "")
 
 
+_JPEG_RUN = "/9j/4AAQSkZJRgABAQ" + "AAAQABAAD" * 8
+
+
+@pytest.mark.parametrize("headers", [
+    [("Server", "DarkCart/2"), ("Content-Type", "text/html")],
+    [("Server", "x"), ("Link", "<data:image/png;base64,AAAA>; rel=icon")],
+    [("X-Img", _JPEG_RUN), ("Server", "nginx")],
+    [("X-A\x01", "v"), ("Set-Cookie", _JPEG_RUN + "=1; path=/")],
+    [("Set-Cookie", "data:x=1"), ("Cookie", "a=1; <svg>=2")],
+])
+def test_headers_are_stored_as_cleaning_each_gives(headers):
+    # clean_headers skips cleaning when one pass finds nothing to clean: the same result
+    from crawler.extractors.only_text import clean_stored
+    expected = []
+    for name, value in headers:
+        name = clean_stored(name)[:200]
+        if name.lower() == "set-cookie":
+            value = value.split(";", 1)[0].split("=", 1)[0].strip() + "=…"
+        elif name.lower() == "cookie":
+            value = "; ".join(c.split("=", 1)[0].strip() + "=…" for c in value.split(";") if c.strip())
+        expected.append([name, clean_stored(value)[:capture.MAX_HEADER_VALUE]])
+    assert capture.clean_headers(headers) == expected
+    assert not any("data:" in v.lower() or "/9j/" in v or "<svg" in v.lower() or has_control_chars(v)
+                   for pair in capture.clean_headers(headers) for v in pair)
+
+
 def test_capture_page_hashes_body_as_received_and_cuts_cookie_values():
     cert_pem, _ = self_signed(["a.se"])
     cap = capture_page(url="http://a.se/", final_url="https://a.se/", redirect_chain=[], status=200,
