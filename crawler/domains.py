@@ -56,6 +56,13 @@ def registered_domain(url_or_host: str) -> str:
     return _registered(host) if host else ""
 
 
+@lru_cache(maxsize=65536)
+def host_domain(host: str) -> str:
+    """``registered_domain`` of a host, remembered: a page's links name few hosts, and the
+    link extractors ask for each of them on every page."""
+    return registered_domain(host)
+
+
 def public_suffix(url_or_host: str) -> str:
     """The public suffix (``se``, ``co.uk``) of a URL or host; '' for an IP."""
     host = hostname(url_or_host)

@@ -15,7 +15,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler.domains import registered_domain
+from crawler.domains import host_domain
 from crawler.extractors.model import Page
 from crawler.jsredirect import js_location_target
 
@@ -104,7 +104,7 @@ def page_links(page: Page, page_url: str, js: list[str] | None = None
             return None
         if parts.scheme not in ("http", "https") or not host:
             return None
-        domain = registered_domain(host)
+        domain = host_domain(host)
         domains.add(domain)
         return url, domain, parts
 

@@ -30,7 +30,7 @@ import html as html_lib
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from crawler.domains import registered_domain
+from crawler.domains import host_domain, registered_domain
 from crawler.extractors.model import Page, hidden_spans
 
 MAX_FIELD = 500
@@ -177,7 +177,7 @@ def _extract_meta(page: Page) -> dict:
         url, host = resolved
         if tag == "link" and "canonical" in at.get("rel", "").lower().split() and meta["canonical"] is None:
             meta["canonical"] = url
-        dom = registered_domain(host)  # a bare host: no second URL parse
+        dom = host_domain(host)  # a bare host: no second URL parse
         if dom and dom != own:
             domains.add(dom)
     meta["linked_domains"] = sorted(domains)
