@@ -31,6 +31,12 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Callable
 
+if __name__ == "__main__":
+    # The writer process stores the crawl's items, which hold no numpy values: sqlite-utils
+    # imports numpy only to convert such values, and that import was about 0.2 s of CPU at
+    # the start of every crawl, on the cores the crawl starts on.
+    sys.modules.setdefault("numpy", None)  # type: ignore[assignment]
+
 from crawler import schema
 from crawler.channel import FramedChannel, FrameReader, helper_setting, lower_priority, send_frame
 from crawler.store import Store

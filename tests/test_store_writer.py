@@ -61,6 +61,13 @@ def _items(n: int) -> list:
 
 def _run_pipeline(db: Path, writer: int, items: list, *, kill_after: int | None = None) -> StorePipeline:
     pipe = StorePipeline(_Crawler(db, writer))
+    lost = pipe._writer_lost
+    pipe.fell_back = False
+
+    def writer_lost(unacked: list) -> None:   # the writer died: the crawl stores in-process
+        pipe.fell_back = True
+        lost(unacked)
+    pipe._writer_lost = writer_lost
 
     async def run() -> None:
         pipe.open_spider()
@@ -84,7 +91,7 @@ def _run_pipeline(db: Path, writer: int, items: list, *, kill_after: int | None 
 def test_the_writer_stores_what_the_crawl_process_would(tmp_path):
     items = _items(300)
     _run_pipeline(tmp_path / "in.sqlite", 0, _items(300))
-    _run_pipeline(tmp_path / "out.sqlite", 1, items)
+    assert not _run_pipeline(tmp_path / "out.sqlite", 1, items).fell_back, "the writer died; the crawl stored"
     want, got = _rows(tmp_path / "in.sqlite"), _rows(tmp_path / "out.sqlite")
     assert len(want["pages"]) == 300 and want["errors"] and len(want["sites"]) == 3
     assert got == want
