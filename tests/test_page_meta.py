@@ -4,6 +4,7 @@ page's links as the one link extractor (crawler/extractors/links.py) lists them.
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -139,3 +140,17 @@ def test_data_uri_never_in_output():
     m = extract_meta(Page('<link rel="icon" href="data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="><title>t</title>',
                           "https://shop-a.se/", "html"))
     assert "iVBOR" not in repr(m)
+
+
+def test_upper_case_tags_read_as_lower_case_ones_values_keep_their_case():
+    lower = ('<html lang="sv"><head><title>Shop</title><meta name="Description" content="Gåvor &amp; KORT">'
+             '<meta property="og:site_name" content="ShopA"><link rel="Canonical" href="https://shop-a.se/Start">'
+             '<base href="https://shop-a.se/"></head><body><a href="https://Partner.CO.UK/X">p</a>'
+             '<iframe src="//cdn.other.se/f"></iframe><!-- <a href="https://hidden.se/"> --></body></html>')
+    upper = re.sub(r"<(/?)(html|head|title|meta|link|base|body|a|iframe)\b",
+                   lambda m: f"<{m.group(1)}{m.group(2).upper()}", lower)
+    assert "<META " in upper and "<A " in upper
+    got = extract_meta(Page(upper, "https://shop-a.se/", "html"))
+    assert got == extract_meta(Page(lower, "https://shop-a.se/", "html"))
+    assert got["description"] == "Gåvor & KORT" and got["canonical"] == "https://shop-a.se/Start"
+    assert got["linked_domains"] == ["other.se", "partner.co.uk"] and got["og_site_name"] == "ShopA"

@@ -36,7 +36,9 @@ from crawler.extractors.model import Page, hidden_spans
 MAX_FIELD = 500
 
 # "[^<>]*": an unclosed tag ends at the next "<", so "<a href=" * n stays linear.
-_TAG_RE = re.compile(r"<(a|area|link|form|iframe|frame|meta|base)\b([^<>]*)>", re.IGNORECASE)
+# Matched in the page's lower-cased text (same length: positions carry over to the text,
+# where attribute values keep their case); an IGNORECASE alternation is about 2x slower.
+_TAG_RE = re.compile(r"<(a|area|link|form|iframe|frame|meta|base)\b([^<>]*)>")
 _ATTR_RE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
 _WS = re.compile(r"\s+")
 # Which attribute of which tag points somewhere.
@@ -149,8 +151,8 @@ def _extract_meta(page: Page) -> dict:
 
     base = _Base(page.url)
     own = registered_domain(page.url) if page.url else ""
-    tags = [(t.start(), t.group(1).lower(), _attrs(t.group(2)))
-            for t in _TAG_RE.finditer(text) if not hidden(t.start())]
+    tags = [(t.start(), t.group(1), _attrs(text[t.start(2):t.end(2)]))
+            for t in _TAG_RE.finditer(page.lower) if not hidden(t.start())]
     for _, tag, at in tags:
         if tag == "base" and at.get("href"):
             resolved = base.absolute(at["href"])
