@@ -147,6 +147,10 @@ class FrameReader:
         self.sock = sock
         self.buf = bytearray()
 
+    def has_frame(self) -> bool:
+        """A whole frame is already read (``next`` returns it without waiting)."""
+        return len(self.buf) >= 4 and len(self.buf) >= 4 + FRAME.unpack_from(self.buf)[0]
+
     def next(self, timeout: float | None = None) -> bytes | None:
         """The next frame; None when ``timeout`` seconds pass without one; EOFError when
         the crawl's end is closed."""

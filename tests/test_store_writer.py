@@ -173,3 +173,27 @@ def test_the_sample_web_crawl_is_the_same_with_and_without_the_writer(tmp_path):
     assert got[0]["pages"] and got[0]["observations"] and got[0]["captures"]
     for table in got[0]:
         assert got[0][table] == got[1][table], table
+
+
+def test_the_frame_reader_says_when_a_whole_frame_waits():
+    """The writer lingers only when no whole frame is read yet (crawler/channel.py)."""
+    import socket
+
+    from crawler.channel import FRAME, FrameReader, send_frame
+    a, b = socket.socketpair()
+    try:
+        reader = FrameReader(b)
+        assert not reader.has_frame()
+        a.sendall(FRAME.pack(5) + b"ab")
+        reader.buf += b.recv(100)
+        assert not reader.has_frame()           # a frame's head and part of its body
+        a.sendall(b"cde")
+        send_frame(a, b"next")
+        assert reader.next() == b"abcde"
+        assert reader.next() == b"next" and not reader.has_frame()
+        send_frame(a, b"x")
+        reader.buf += b.recv(100)
+        assert reader.has_frame() and reader.next() == b"x"
+    finally:
+        a.close()
+        b.close()
