@@ -211,7 +211,7 @@ class ReportedSiteSpider(Spider):
         meta = response.meta
         depth, resource = meta["mi_depth"], meta["resource"]
         asked, chain, redirect_urls = http_chain(meta, response.url)
-        for u in (asked, response.url, *redirect_urls):
+        for u in (asked, *redirect_urls) if asked == response.url else (asked, response.url, *redirect_urls):
             if h := hostname(u):
                 site.hostnames.add(h)
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
@@ -236,15 +236,17 @@ class ReportedSiteSpider(Spider):
         js_targets, linked_domains = a.js_targets, a.linked_domains
         final_domain = registered_domain(response.url)
         linked_domains.discard(final_domain)
+        domain = final_domain if asked == response.url else registered_domain(asked)
         item = PageItem(
-            url=asked, domain=registered_domain(asked), final_url=response.url, site=site.domain,
+            url=asked, domain=domain, final_url=response.url, site=site.domain,
             status=response.status, resource=resource, depth=depth, redirect_chain=chain,
             content_type=ctype or None,
             server=header(response, b"Server"), x_powered_by=header(response, b"X-Powered-By"),
             cookie_names=cookie_names(response), meta=page_meta,
             linked_domains=sorted(d for d in linked_domains if d),
             text=a.text,
-            sha256=hashlib.sha256(response.body).hexdigest(), body_bytes=len(response.body),
+            sha256=capture.body_sha256 if capture is not None else hashlib.sha256(response.body).hexdigest(),
+            body_bytes=len(response.body),
             fetched_at=fetched_at, report_id=meta.get("report_id"), identifiers=identifiers,
             referrer=header(response.request, b"Referer") if response.request is not None else None,
             capture=capture)
