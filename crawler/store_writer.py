@@ -215,4 +215,9 @@ def main(fd: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1])))
+    code = main(int(sys.argv[1]))
+    # Everything is committed and the database closed; the crawl waits for this process to
+    # end, so it skips the interpreter's teardown (module cleanup: tens of milliseconds).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
