@@ -313,6 +313,9 @@ class TextBrowser:
             if self._browser is None or not self._browser.is_connected():
                 await self._stop_browser()
                 raise RenderFailed("render_crash", f"the browser went away: {str(exc)[:150]}")
+            if session.crashed.is_set() or "target crashed" in str(exc).lower():
+                # the page's call failed before its crash event came: the same crash
+                raise RenderFailed("render_crash", "the page's renderer crashed")
             raise RenderFailed("render_error", f"{str(exc).splitlines()[0][:200] if str(exc) else 'error'}")
         finally:
             if page is not None:

@@ -179,6 +179,74 @@ def test_a_request_that_escapes_the_routing_goes_nowhere(web):
     assert web.http_log == []
 
 
+def _renderers(tmp: str | None) -> list[int]:
+    """The page renderer processes of the chromium started with TMPDIR ``tmp`` (each
+    TextBrowser has its own): descendants of that browser process (the zygote clears the
+    environment of its children, so ancestry tells them apart from other tests' browsers)."""
+    procs: dict[int, tuple[int, bytes]] = {}
+    roots = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes()
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if b"--type=" not in cmd and b"chromium" in cmd and \
+                    f"TMPDIR={tmp}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                roots.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+        procs[int(proc.name)] = (ppid, cmd)
+    ours, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        ours.add(pid)
+        todo += [child for child, (ppid, _) in procs.items() if ppid == pid and child not in ours]
+    return [pid for pid in ours if b"--type=renderer" in procs.get(pid, (0, b""))[1]
+            and b"--top-chrome-webui" not in procs[pid][1]]
+
+
+def test_a_renderer_that_dies_is_render_crash_and_the_next_page_renders():
+    """A page's renderer killed mid-render (as the OOM killer would) gives up that page as
+    ``render_crash``; the browser renders the next page."""
+    import os
+    import signal
+
+    from crawler.render import FetchRefused, RenderFailed
+
+    async def fetch(url, method, headers, body):
+        raise FetchRefused("fetch", "test", "no fetches in this test")
+
+    async def go():
+        browser = TextBrowser(chromium())
+        try:
+            hung = "<p>x</p><script>setTimeout(() => { for (;;) {} }, 100)</script>"
+            task = asyncio.ensure_future(browser.render("http://crash.test/", hung, "text/html", "crash.test", fetch,
+                                                        seconds=30, max_requests=5))
+            pids: list[int] = []
+            for _ in range(300):
+                await asyncio.sleep(0.05)
+                pids = _renderers(browser._tmp)
+                if pids:
+                    break
+            assert pids, "no renderer appeared"
+            await asyncio.sleep(1.0)   # past load: the script's loop holds the renderer
+            assert not task.done()
+            for pid in pids:
+                os.kill(pid, signal.SIGKILL)
+            with pytest.raises(RenderFailed) as failed:
+                await asyncio.wait_for(task, 20)
+            ok = await browser.render("http://crash.test/next.html", "<p id=t>next page</p>", "text/html",
+                                      "crash.test", fetch, seconds=20, max_requests=5)
+            return failed.value, ok
+        finally:
+            await browser.close()
+
+    failure, ok = asyncio.run(go())
+    assert failure.kind == "render_crash" and "renderer crashed" in failure.reason, (failure.kind, failure.reason)
+    assert "next page" in ok.dom
+
+
 @pytest.mark.parametrize("mode, path, html, text, idents, render, reason", [
     ("never", "/", "<div id=root></div><script>build()</script>", "", 0, False, "mode_never"),
     ("always", "/", "<p>x</p>", "x " * 900, 3, True, "mode_always"),
