@@ -289,9 +289,14 @@ class TextBrowser:
         session = _Session(url, body, content_type, fetch, max_requests, out)
         page = None
         try:
-            page = await ctx.new_page()
-            page.on("crash", lambda *_: session.crashed.set())
-            await page.route("**/*", session.handle)
+            try:   # a context whose renderer is gone may never give a page: bounded too
+                page = await asyncio.wait_for(ctx.new_page(), timeout=max(seconds, 10.0))
+                page.on("crash", lambda *_: session.crashed.set())
+                await asyncio.wait_for(page.route("**/*", session.handle), timeout=max(seconds, 10.0))
+            except asyncio.TimeoutError:
+                page = None
+                await self.close_site(site)
+                raise RenderFailed("render_error", "the browser did not open a page in time")
             work = asyncio.ensure_future(self._load(page, url, session, settle))
             crashed = asyncio.ensure_future(session.crashed.wait())
             done, _ = await asyncio.wait({work, crashed}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
@@ -307,6 +312,7 @@ class TextBrowser:
                     await self.close_site(site)
                 page = None
                 if session.crashed.is_set():
+                    await self.close_site(site)   # the next page of the site gets a fresh context
                     raise RenderFailed("render_crash", "the page's renderer crashed")
                 raise RenderFailed("render_timeout", f"rendering took longer than {seconds:g} s")
         except PlaywrightError as exc:
@@ -315,6 +321,8 @@ class TextBrowser:
                 raise RenderFailed("render_crash", f"the browser went away: {str(exc)[:150]}")
             if session.crashed.is_set() or "target crashed" in str(exc).lower():
                 # the page's call failed before its crash event came: the same crash
+                page = None
+                await self.close_site(site)
                 raise RenderFailed("render_crash", "the page's renderer crashed")
             raise RenderFailed("render_error", f"{str(exc).splitlines()[0][:200] if str(exc) else 'error'}")
         finally:
@@ -343,7 +351,7 @@ class TextBrowser:
         await self._stop_browser()
         pw, self._pw = self._pw, None
         if pw is not None:
-            await _quietly(pw.stop())
+            await _quietly(asyncio.wait_for(pw.stop(), 10))
         if self._dead_end is not None:
             self._dead_end.close()
             self._dead_end = None
