@@ -60,7 +60,7 @@ def _known_columns(table: str) -> frozenset[str]:
 def _clean(values: tuple[Any, ...]) -> tuple[Any, ...]:
     """The row with every string made fit to store (``clean_stored``).  Most rows need
     nothing: one pass over all their strings says so (``all_stored_clean``)."""
-    if all_stored_clean([v for v in values if v.__class__ is str]):
+    if all_stored_clean([v for v in values if isinstance(v, str)]):   # str subclasses too (lxml's)
         return values
     return tuple((_clean_short(v) if len(v) < 2048 else clean_stored(v)) if isinstance(v, str) and v and not _plain(v)
                  else v for v in values)

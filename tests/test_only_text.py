@@ -124,3 +124,15 @@ def test_one_unclean_value_makes_the_row_unclean(value):
     digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
     assert all_stored_clean([digest, "Lorem ipsum", "http://shop-a.se/"])
     assert not all_stored_clean([digest, value, "Lorem ipsum"])
+
+
+def test_a_str_subclass_in_a_row_is_cleaned_too():
+    """lxml hands out str subclasses (``_ElementUnicodeResult``): the one-pass check must see
+    them, or a data: URI inside one would reach the store."""
+    from crawler.store import _clean
+
+    class Smart(str):
+        pass
+    row = ("http://shop-a.se/", Smart("see data:image/png;base64," + JPEG_B64), 3)
+    got = _clean(row)
+    assert "data:" not in got[1].lower() and "/9j/" not in got[1] and got[0] == row[0] and got[2] == 3
