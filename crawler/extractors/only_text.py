@@ -108,7 +108,7 @@ def strip_embedded(text: str, lower: str | None = None, raw: bytes | None = None
         raw = text.encode("utf-8", "surrogatepass")
     low_raw = raw.lower()
     want_data, want_svg = b"data:" in low_raw, b"<svg" in low_raw
-    want_runs = b"a" * MIN_B64_RUN in raw.translate(_RUN_MAP)
+    want_runs = _RUN_BYTES in raw.translate(_RUN_MAP)
     if not (want_data or want_svg or want_runs):
         return text
     low = lower if lower is not None else text.lower()
@@ -155,11 +155,6 @@ _RUN_MAP = bytes.maketrans(_B64_ALPHABET + bytes(b for b in range(256) if b not 
                            b"a" * len(_B64_ALPHABET) + b" " * (256 - len(_B64_ALPHABET)))
 _LONG_RUN_RE = re.compile(r"[A-Za-z0-9+/_-]{48,}")
 _RUN_BYTES = b"a" * MIN_B64_RUN
-
-
-def _has_long_run(text: str) -> bool:
-    """A run of MIN_B64_RUN+ base64-alphabet characters anywhere (a C-speed pre-check)."""
-    return b"a" * MIN_B64_RUN in text.encode("utf-8", "surrogatepass").translate(_RUN_MAP)
 
 
 def _data_uri_end(text: str, start: int) -> int:
